@@ -2,6 +2,8 @@
 // flags) on the app; the callback it installs sets `exit_code` (0 ok, 1 negative result, 2 usage/config error).
 #pragma once
 
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace bulkhead::cli {
@@ -14,5 +16,11 @@ struct CommandContext {
 void add_serve_command(CLI::App& app, CommandContext& context);  // serve_command.cc
 void add_demo_command(CLI::App& app, CommandContext& context);   // demo_command.cc
 void add_scan_command(CLI::App& app, CommandContext& context);   // scan_command.cc
+
+// Runs the gateway described by the config file until SIGINT/SIGTERM (serve_command.cc). Writes `ready_file`
+// (JSON: pid, listen, url) once every listener accepts. Returns the process exit code.
+// Sends logs to stderr at `level` (trace|debug|info|warn|error|off).
+void setup_logging(const std::string& level);
+int run_gateway(const std::string& config_path, const std::string& ready_file, const std::string& banner);
 
 }  // namespace bulkhead::cli

@@ -154,6 +154,8 @@ class Client {
   struct Options {
     std::size_t max_idle_per_host = 64;
     std::size_t max_response_bytes = 64u << 20;
+    // https: PEM file of trusted CAs; empty = the system trust store. Server names are always verified.
+    std::string tls_ca_file;
   };
   [[nodiscard]] static std::unique_ptr<Client> create(asio::any_io_executor executor, Options options);
   virtual ~Client() = default;
@@ -178,6 +180,8 @@ class SseParser {
   std::string buffer_;
   SseEvent pending_;
   bool has_data_ = false;
+  bool skip_lf_ = false;      // the previous chunk ended in CR: a leading LF completes that CRLF
+  bool checked_bom_ = false;  // a UTF-8 BOM at stream start is skipped
 };
 
 }  // namespace bulkhead::http

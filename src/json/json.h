@@ -54,6 +54,7 @@ class Value {
   [[nodiscard]] bool as_bool() const { return std::get<bool>(data_); }
   [[nodiscard]] std::int64_t as_int() const;  // integer or unsigned that fits; else 0
   [[nodiscard]] double as_double() const;     // any number
+  [[nodiscard]] std::uint64_t as_uint() const;  // non-negative integer (either signedness); else 0
   [[nodiscard]] const std::string& as_string() const { return std::get<std::string>(data_); }
   [[nodiscard]] std::string& as_string() { return std::get<std::string>(data_); }
   [[nodiscard]] const Array& as_array() const { return std::get<Array>(data_); }

@@ -1,0 +1,116 @@
+// The Gateway implementation, split by concern across gateway.cc (lifecycle), http_handler.cc (/mcp
+// transport: POST/GET/DELETE, headers, sessions), dispatch.cc (one JSON-RPC message → local answer or
+// upstream), lists.cc (aggregated lists and catalogs). Event-loop only; see gateway.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "gateway/detail/metrics.h"
+#include "gateway/detail/names.h"
+#include "gateway/detail/reply.h"
+#include "gateway/detail/session.h"
+#include "gateway/gateway.h"
+#include "http/http.h"
+#include "mcp/mcp.h"
+#include "upstream/upstream.h"
+
+namespace bulkhead::gateway::detail {
+
+using SessionPtr = std::shared_ptr<ClientSession>;
+
+// Who is calling, as established by the transport (auth mode "none": a fixed anonymous principal).
+struct Caller {
+  std::string principal;
+  std::string tenant;
+};
+
+class GatewayImpl final : public Gateway {
+ public:
+  GatewayImpl(asio::io_context& io, Config config, const core::Clock& clock, core::Rng& rng);
+  core::Result<void> init();
+
+  void start() override;
+  void stop(std::function<void()> done) override;
+  [[nodiscard]] std::vector<std::uint16_t> ports() const override;
+
+ private:
+  // http_handler.cc
+  asio::awaitable<void> handle(http::Request& request, http::ResponseStream& stream);
+  asio::awaitable<void> handle_mcp(http::Request& request, http::ResponseStream& stream);
+  asio::awaitable<void> handle_post(http::Request& request, http::ResponseStream& stream, const Caller& caller);
+  asio::awaitable<void> handle_get(http::Request& request, http::ResponseStream& stream, const Caller& caller);
+  asio::awaitable<void> handle_delete(http::Request& request, http::ResponseStream& stream, const Caller& caller);
+  asio::awaitable<void> handle_initialize(mcp::Message message, Reply& reply, const Caller& caller);
+  asio::awaitable<void> handle_client_notification(const SessionPtr& session, mcp::Message message);
+  asio::awaitable<void> handle_client_response(const SessionPtr& session, mcp::Message message);
+  [[nodiscard]] std::optional<core::Error> check_origin(const http::Request& request) const;
+  [[nodiscard]] SessionPtr find_session(std::string_view id, const Caller& caller);
+  SessionPtr stateless_session(const Caller& caller, const mcp::Message& message);
+
+  // modern.cc (protocol 2026-07-28)
+  [[nodiscard]] static bool claims_modern(const mcp::Message& message);
+  asio::awaitable<void> handle_modern(http::Request& request, Reply& reply, mcp::Message message,
+                                      const Caller& caller);
+  asio::awaitable<void> modern_refuse(Reply& reply, const json::Value& id, int status, int code,
+                                      std::string message, json::Value data);
+  static void decorate_modern_result(std::string_view method, json::Value& result);
+  [[nodiscard]] static std::string listen_key(std::string_view tenant, const json::Value& id);
+  asio::awaitable<void> listen(const SessionPtr& session, mcp::Message message, Reply& reply);
+  void notify_listeners(std::string_view tenant, const mcp::Message& note);
+
+  // dispatch.cc
+  asio::awaitable<void> dispatch(const SessionPtr& session, mcp::Message message, Reply& reply);
+  asio::awaitable<mcp::Message> forward(const SessionPtr& session, std::size_t upstream, mcp::Message message,
+                                        Reply& reply);
+  asio::awaitable<mcp::Message> call_tool(const SessionPtr& session, mcp::Message message, Reply& reply);
+  asio::awaitable<mcp::Message> get_prompt(const SessionPtr& session, mcp::Message message, Reply& reply);
+  asio::awaitable<mcp::Message> route_by_uri(const SessionPtr& session, mcp::Message message, Reply& reply);
+  asio::awaitable<mcp::Message> complete(const SessionPtr& session, mcp::Message message, Reply& reply);
+  asio::awaitable<mcp::Message> broadcast(const SessionPtr& session, mcp::Message message, Reply& reply);
+  // A message the upstream sent (during a request, or unsolicited) made ready for the client: server→client
+  // request ids are replaced with gateway ids, list_changed invalidates the catalog. nullopt = swallow.
+  std::optional<mcp::Message> from_upstream(ClientSession& session, std::size_t upstream, mcp::Message message);
+  asio::awaitable<void> on_unsolicited(std::weak_ptr<ClientSession> session, std::size_t upstream,
+                                       mcp::Message message);
+  asio::awaitable<void> on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
+                                          Reply* reply);
+
+  // lists.cc
+  asio::awaitable<core::Result<upstream::Session*>> ensure_upstream(const SessionPtr& session, std::size_t index);
+  asio::awaitable<core::Result<const json::Array*>> fetch_catalog(const SessionPtr& session, std::size_t index,
+                                                                  ListKind kind, bool refresh);
+  asio::awaitable<mcp::Message> aggregate(const SessionPtr& session, ListKind kind, mcp::Message message);
+  // Finds the upstream serving exposed tool/prompt `exposed` (prefix first, then prefix-less upstreams' catalogs).
+  asio::awaitable<core::Result<RoutedName>> resolve_name(const SessionPtr& session, ListKind kind,
+                                                         std::string_view exposed);
+  asio::awaitable<core::Result<std::size_t>> resolve_uri(const SessionPtr& session, std::string_view uri);
+
+  void close_session(const SessionPtr& session);
+  asio::awaitable<void> close_upstream_sessions(SessionPtr session);
+  void schedule_sweep();
+
+  asio::io_context& io_;
+  Config config_;
+  const core::Clock& clock_;
+  core::Rng& rng_;
+  std::unique_ptr<http::Client> client_;
+  std::vector<std::unique_ptr<upstream::Upstream>> upstreams_;
+  std::unique_ptr<http::Server> server_;
+  std::unordered_map<std::string, SessionPtr> sessions_;
+  std::unordered_map<std::string, SessionPtr> stateless_;  // by tenant
+  std::unordered_map<std::string, std::shared_ptr<ListenStream>> listens_;  // by listen_key
+  Metrics metrics_;
+  bool draining_ = false;
+  std::unique_ptr<asio::steady_timer> sweep_timer_;
+};
+
+}  // namespace bulkhead::gateway::detail

@@ -1,0 +1,28 @@
+// Request counters rendered in Prometheus text format for /metrics. Event-loop only (no atomics needed).
+// Labels are bounded: methods outside the MCP method set are counted as "other"; outcomes are "ok" or a
+// reason name, so cardinality is fixed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace bulkhead::gateway::detail {
+
+class Metrics {
+ public:
+  void count_request(std::string_view method, std::string_view outcome);
+  void count_http(int status);
+  [[nodiscard]] std::string render(std::size_t sessions, std::size_t stdio_processes) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, std::uint64_t> requests_;
+  std::map<int, std::uint64_t> http_;
+};
+
+// The method label for `method`: itself when it is a known MCP method, else "other".
+[[nodiscard]] std::string_view method_label(std::string_view method) noexcept;
+
+}  // namespace bulkhead::gateway::detail

@@ -1,0 +1,44 @@
+// How the gateway answers one POSTed JSON-RPC request: a single application/json response, or — as soon as
+// the upstream sends something before its final response (progress, a server→client request) — an SSE
+// stream carrying those messages and then the final response. Used from one handler coroutine only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/http.h"
+#include "mcp/mcp.h"
+
+namespace bulkhead::gateway::detail {
+
+namespace asio = boost::asio;
+
+class Reply {
+ public:
+  // `sse_allowed`: the client's Accept lists text/event-stream. `headers`: added to whichever response starts.
+  Reply(http::ResponseStream& stream, bool sse_allowed, http::Headers headers);
+
+  // A message before the final response. Without SSE it cannot be delivered here: returns false.
+  asio::awaitable<bool> intermediate(const mcp::Message& message);
+  // The final answer. `http_status` applies only when no SSE stream was started.
+  asio::awaitable<void> final(const mcp::Message& message, int http_status = 200);
+  // 202 Accepted with no body (notifications and responses).
+  asio::awaitable<void> accepted();
+  // A bare HTTP response (errors before any message could be parsed, DELETE, ...).
+  asio::awaitable<void> raw(int status, std::string body, std::string_view content_type = "application/json");
+
+  [[nodiscard]] bool started() const noexcept { return sse_started_ || done_; }
+  [[nodiscard]] bool client_gone() const noexcept { return stream_.closed(); }
+  [[nodiscard]] int status() const noexcept { return status_; }
+  http::Headers& headers() noexcept { return headers_; }
+
+ private:
+  http::ResponseStream& stream_;
+  bool sse_allowed_;
+  http::Headers headers_;
+  bool sse_started_ = false;
+  bool done_ = false;
+  int status_ = 0;
+  std::uint64_t next_event_ = 1;
+};
+
+}  // namespace bulkhead::gateway::detail

@@ -1,0 +1,225 @@
+// One JSON-RPC request → a local answer (ping, lists) or the upstream that owns it (tools/call, prompts/get,
+// resources/*, completion/complete, logging/setLevel). Messages the upstream sends back are made safe for the
+// client here (server→client request ids replaced by gateway ids).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "gateway/detail/gateway_impl.h"
+
+namespace bulkhead::gateway::detail {
+namespace {
+
+using core::Reason;
+
+mcp::Message error_for(const json::Value& id, Reason reason, std::string message,
+                       std::optional<int> code = std::nullopt) {
+  return mcp::make_error(id, core::Error{reason, std::move(message)}, json::Value(), code);
+}
+
+mcp::Message invalid_params(const json::Value& id, std::string message) {
+  return error_for(id, Reason::invalid_request, std::move(message), mcp::kInvalidParams);
+}
+
+std::string_view outcome_of(const mcp::Message& response) {
+  if (response.kind != mcp::Message::Kind::error) return "ok";
+  if (const json::Value* data = response.error.find("data")) {
+    if (const std::string* reason = data->find_string("reason")) {
+      if (auto known = core::reason_from_name(*reason)) return core::reason_name(*known);
+    }
+  }
+  return "upstream_error";
+}
+
+}  // namespace
+
+asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Message message, Reply& reply) {
+  const std::string method = message.method;
+  mcp::Message response;
+  if (method == "ping") {
+    response = mcp::make_result(message.id, json::Value::object());
+  } else if (auto kind = list_kind_of_method(method)) {
+    response = co_await aggregate(session, *kind, std::move(message));
+  } else if (method == "tools/call") {
+    response = co_await call_tool(session, std::move(message), reply);
+  } else if (method == "prompts/get") {
+    response = co_await get_prompt(session, std::move(message), reply);
+  } else if (method == "resources/read" || method == "resources/subscribe" || method == "resources/unsubscribe") {
+    response = co_await route_by_uri(session, std::move(message), reply);
+  } else if (method == "completion/complete") {
+    response = co_await complete(session, std::move(message), reply);
+  } else if (method == "logging/setLevel") {
+    response = co_await broadcast(session, std::move(message), reply);
+  } else if (method == "initialize") {
+    response = error_for(message.id, Reason::invalid_request, "session already initialized");
+  } else {
+    response = error_for(message.id, Reason::method_not_found, fmt::format("method '{}' not found", method));
+  }
+  metrics_.count_request(method, outcome_of(response));
+  co_await reply.final(response);
+}
+
+asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, std::size_t index,
+                                                   mcp::Message message, Reply& reply) {
+  const json::Value id = message.id;
+  auto upstream = co_await ensure_upstream(session, index);
+  if (!upstream) co_return mcp::make_error(id, upstream.error());
+  const std::string key = json::serialize(id);
+  session->in_flight[key] = index;
+  upstream::MessageSink sink = [this, session, index, &reply](mcp::Message m) {
+    return on_during_request(session, index, std::move(m), &reply);
+  };
+  auto result = co_await (*upstream)->request(std::move(message), std::move(sink),
+                                              upstreams_[index]->config().request_timeout);
+  session->in_flight.erase(key);
+  if (!result) {
+    spdlog::warn("upstream {} failed: {}", upstreams_[index]->config().name, result.error().message);
+    co_return mcp::make_error(id, result.error());
+  }
+  result->id = id;
+  co_return std::move(*result);
+}
+
+asio::awaitable<mcp::Message> GatewayImpl::call_tool(const SessionPtr& session, mcp::Message message, Reply& reply) {
+  const std::string* name = mcp::param_string(message, "name");
+  if (name == nullptr) co_return invalid_params(message.id, "tools/call needs params.name");
+  auto routed = co_await resolve_name(session, ListKind::tools, *name);
+  if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
+  message.params.set("name", routed->name);
+  co_return co_await forward(session, routed->upstream, std::move(message), reply);
+}
+
+asio::awaitable<mcp::Message> GatewayImpl::get_prompt(const SessionPtr& session, mcp::Message message, Reply& reply) {
+  const std::string* name = mcp::param_string(message, "name");
+  if (name == nullptr) co_return invalid_params(message.id, "prompts/get needs params.name");
+  auto routed = co_await resolve_name(session, ListKind::prompts, *name);
+  if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
+  message.params.set("name", routed->name);
+  co_return co_await forward(session, routed->upstream, std::move(message), reply);
+}
+
+asio::awaitable<mcp::Message> GatewayImpl::route_by_uri(const SessionPtr& session, mcp::Message message,
+                                                        Reply& reply) {
+  const std::string* uri = mcp::param_string(message, "uri");
+  if (uri == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.uri", message.method));
+  auto owner = co_await resolve_uri(session, *uri);
+  if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
+  co_return co_await forward(session, *owner, std::move(message), reply);
+}
+
+asio::awaitable<mcp::Message> GatewayImpl::complete(const SessionPtr& session, mcp::Message message, Reply& reply) {
+  json::Value* ref = message.params.find("ref");
+  const std::string* type = ref != nullptr ? ref->find_string("type") : nullptr;
+  if (type == nullptr) co_return invalid_params(message.id, "completion/complete needs params.ref.type");
+  if (*type == "ref/prompt") {
+    const std::string* name = ref->find_string("name");
+    if (name == nullptr) co_return invalid_params(message.id, "ref/prompt needs a name");
+    auto routed = co_await resolve_name(session, ListKind::prompts, *name);
+    if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
+    ref->set("name", routed->name);
+    co_return co_await forward(session, routed->upstream, std::move(message), reply);
+  }
+  if (*type == "ref/resource") {
+    const std::string* uri = ref->find_string("uri");
+    if (uri == nullptr) co_return invalid_params(message.id, "ref/resource needs a uri");
+    auto owner = co_await resolve_uri(session, *uri);
+    if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
+    co_return co_await forward(session, *owner, std::move(message), reply);
+  }
+  co_return invalid_params(message.id, fmt::format("unknown completion ref type '{}'", *type));
+}
+
+asio::awaitable<mcp::Message> GatewayImpl::broadcast(const SessionPtr& session, mcp::Message message, Reply& reply) {
+  // logging/setLevel applies to every upstream of the session; it succeeds if any upstream accepted it.
+  std::optional<mcp::Message> last_error;
+  bool any_ok = false;
+  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+    auto answer = co_await forward(session, i, message, reply);
+    if (answer.kind == mcp::Message::Kind::response) any_ok = true;
+    else last_error = std::move(answer);
+  }
+  if (any_ok || !last_error) co_return mcp::make_result(message.id, json::Value::object());
+  co_return std::move(*last_error);
+}
+
+std::optional<mcp::Message> GatewayImpl::from_upstream(ClientSession& session, std::size_t upstream,
+                                                       mcp::Message message) {
+  switch (message.kind) {
+    case mcp::Message::Kind::request: {
+      // Server→client request: the client answers with our id; we map it back to (upstream, its id).
+      std::string gateway_id = fmt::format("bh-{}", session.next_server_request++);
+      session.pending_server_requests[gateway_id] = {upstream, std::move(message.id)};
+      message.id = json::Value(gateway_id);
+      return message;
+    }
+    case mcp::Message::Kind::notification: {
+      for (auto kind : kinds_of_list_changed(message.method)) session.upstreams[upstream].catalog[static_cast<std::size_t>(kind)].reset();
+      if (message.method == "notifications/cancelled") {
+        // The upstream cancels one of its own server→client requests: translate its id to ours.
+        if (const json::Value* request_id = message.params.find("requestId")) {
+          for (const auto& [gateway_id, pending] : session.pending_server_requests) {
+            if (pending.upstream == upstream && pending.upstream_id == *request_id) {
+              message.params.set("requestId", gateway_id);
+              break;
+            }
+          }
+        }
+      }
+      return message;
+    }
+    case mcp::Message::Kind::response:
+    case mcp::Message::Kind::error:
+      return std::nullopt;  // responses belong to requests the upstream session already matched
+  }
+  return std::nullopt;
+}
+
+namespace {
+void enqueue(ClientSession& session, mcp::Message message) {
+  if (session.outbox.size() >= kOutboxLimit) {
+    spdlog::warn("session outbox full: dropping the oldest undelivered server message");
+    session.outbox.pop_front();
+  }
+  session.outbox.push_back(OutboundEvent{session.next_event_id++, mcp::serialize(message)});
+  session.outbox_signal.notify();
+}
+}  // namespace
+
+asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> weak, std::size_t upstream,
+                                                  mcp::Message message) {
+  SessionPtr session = weak.lock();
+  if (!session || session->closed) co_return;
+  auto ready = from_upstream(*session, upstream, std::move(message));
+  if (!ready) co_return;
+  if (session->id.empty()) {
+    // Stateless bridge: only list_changed has a 2026-07-28 channel (subscriptions/listen).
+    if (ready->is_notification()) notify_listeners(session->tenant, *ready);
+    co_return;
+  }
+  enqueue(*session, std::move(*ready));
+}
+
+asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
+                                                     Reply* reply) {
+  if (session->id.empty()) {
+    // Stateless bridge: server→client requests have no path to a 2026-07-28 client yet; refuse them so the
+    // upstream does not wait. Log messages need the request's logLevel opt-in, which we do not forward.
+    if (message.is_request()) {
+      auto& slot = session->upstreams[upstream];
+      if (slot.session) {
+        (void)co_await slot.session->send(mcp::make_error(
+            message.id, core::Error{core::Reason::method_not_found, "not available through the 2026-07-28 bridge"},
+            json::Value(), mcp::kMethodNotFound));
+      }
+      co_return;
+    }
+    if (message.method == "notifications/message") co_return;
+  }
+  auto ready = from_upstream(*session, upstream, std::move(message));
+  if (!ready) co_return;
+  if (co_await reply->intermediate(*ready)) co_return;
+  // The POST cannot carry it (client does not accept SSE, or it went away): requests still need an answer,
+  // so they go to the session's GET stream; notifications tied to this request are dropped.
+  if (ready->is_request() && !session->id.empty()) enqueue(*session, std::move(*ready));
+}
+
+}  // namespace bulkhead::gateway::detail

@@ -1,0 +1,68 @@
+// bulkhead::gateway — the request pipeline: terminates MCP Streamable HTTP on /mcp, keeps client sessions,
+// aggregates the upstreams' tools/resources/prompts under their prefixes and routes each request to the
+// upstream that owns it.
+//
+// Threading: a Gateway runs on one io_context driven by one thread (the event loop); every session, upstream
+// and HTTP connection lives on it, so gateway state needs no locks. Lifetime: create() → start() → stop(); the
+// io_context must outlive the Gateway.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/core.h"
+#include "upstream/upstream.h"
+
+namespace bulkhead::gateway {
+
+enum class AuthMode : std::uint8_t { workload, none };
+
+struct ServerConfig {
+  std::vector<core::HostPort> listen;
+  std::string public_url;  // default http://<first listener>
+  std::size_t max_body_bytes = 4u << 20;
+  std::chrono::milliseconds request_timeout{30'000};
+  std::vector<std::string> allowed_origins;  // extra Origin/Host values accepted besides loopback names
+  std::size_t list_page_size = 100;          // items per page of aggregated lists
+  std::chrono::seconds session_idle_timeout{3600};
+  std::size_t max_sessions = 10'000;
+  std::chrono::milliseconds shutdown_drain{10'000};
+};
+
+struct UpstreamEntry {
+  upstream::UpstreamConfig upstream;
+  std::string prefix;  // exposed name = prefix + upstream tool/prompt name
+};
+
+struct Config {
+  std::filesystem::path path;  // the file it was read from (relative paths resolve against its folder)
+  ServerConfig server;
+  AuthMode auth_mode = AuthMode::workload;
+  std::vector<UpstreamEntry> upstreams;
+};
+
+// Reads and validates bulkhead.toml. Unknown keys, unsupported sections and unsafe combinations (auth mode
+// "none" on a non-loopback listener) are errors: a security gateway never ignores a setting it does not know.
+[[nodiscard]] core::Result<Config> load_config(const std::filesystem::path& path);
+[[nodiscard]] core::Result<Config> parse_config(std::string_view toml_text, const std::filesystem::path& origin);
+
+class Gateway {
+ public:
+  [[nodiscard]] static core::Result<std::unique_ptr<Gateway>> create(boost::asio::io_context& io, Config config,
+                                                                     const core::Clock& clock, core::Rng& rng);
+  virtual ~Gateway() = default;
+  virtual void start() = 0;
+  // Stops accepting, drains in-flight requests (up to server.shutdown_drain), ends upstream sessions and stdio
+  // processes, then calls `done` on the event loop.
+  virtual void stop(std::function<void()> done) = 0;
+  [[nodiscard]] virtual std::vector<std::uint16_t> ports() const = 0;
+};
+
+}  // namespace bulkhead::gateway

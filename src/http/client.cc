@@ -1,0 +1,416 @@
+// Pooled HTTP/1.1 client: per-authority idle keep-alive connections, JSON and SSE responses, deadline and
+// cross-thread cancellation.
+//
+// Deadline and cancel both close the socket in use; they run on the calling coroutine's executor (a timer
+// bound to it, or a post from CancelSignal::cancel()), so they never race with the coroutine's own socket use
+// as long as that executor is a strand or a single-threaded io_context.
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+#include <unordered_map>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "http/detail/text.h"
+#include "http/detail/url.h"
+#include "http/http.h"
+
+namespace bulkhead::http {
+
+struct CancelSignal::State {
+  std::mutex mu;
+  std::atomic<bool> cancelled{false};
+  std::function<void()> on_cancel;  // posted to `executor` by cancel()
+  asio::any_io_executor executor;
+};
+
+CancelSignal::CancelSignal() : state_(std::make_shared<State>()) {}
+
+void CancelSignal::cancel() {
+  std::function<void()> fn;
+  asio::any_io_executor executor;
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->cancelled.exchange(true)) return;
+    fn = std::move(state_->on_cancel);
+    state_->on_cancel = nullptr;
+    executor = state_->executor;
+  }
+  if (fn && executor) asio::post(executor, std::move(fn));
+}
+
+bool CancelSignal::cancelled() const noexcept { return state_->cancelled.load(); }
+
+namespace {
+
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+constexpr std::size_t kResponseHeaderLimit = 64 * 1024;
+constexpr std::size_t kSseChunk = 16 * 1024;
+
+auto redirect(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+struct PooledConnection {
+  explicit PooledConnection(const asio::any_io_executor& executor, std::string pool_key)
+      : socket(executor), key(std::move(pool_key)) {}
+  tcp::socket socket;
+  boost::beast::flat_buffer buffer;
+  std::string key;
+};
+
+// Per-request state shared with the deadline timer and the cancel callback (both run on the request's executor).
+struct Exchange {
+  PooledConnection* connection = nullptr;
+  tcp::resolver* resolver = nullptr;
+  bool timed_out = false;
+  bool cancelled = false;
+
+  void abort() {
+    if (resolver != nullptr) resolver->cancel();
+    if (connection != nullptr) {
+      error_code ec;
+      connection->socket.close(ec);
+    }
+  }
+};
+
+// True when an idle pooled socket still looks usable: no EOF and no unsolicited bytes waiting.
+bool idle_socket_alive(tcp::socket& socket) {
+  if (!socket.is_open()) return false;
+  char byte = 0;
+  const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+struct Pool {
+  Pool(asio::any_io_executor ex, Client::Options opts) : executor(std::move(ex)), options(opts) {}
+
+  asio::any_io_executor executor;
+  Client::Options options;
+  std::mutex mu;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<PooledConnection>>> idle;
+
+  std::unique_ptr<PooledConnection> acquire(const std::string& key) {
+    std::vector<std::unique_ptr<PooledConnection>> dead;  // closed outside the lock
+    std::unique_ptr<PooledConnection> found;
+    {
+      std::lock_guard lock(mu);
+      auto it = idle.find(key);
+      if (it == idle.end()) return nullptr;
+      auto& list = it->second;
+      while (!list.empty()) {
+        auto c = std::move(list.back());
+        list.pop_back();
+        if (idle_socket_alive(c->socket)) {
+          found = std::move(c);
+          break;
+        }
+        dead.push_back(std::move(c));
+      }
+    }
+    return found;
+  }
+
+  void release(std::unique_ptr<PooledConnection> c) {
+    c->buffer.clear();
+    std::lock_guard lock(mu);
+    auto& list = idle[c->key];
+    if (list.size() < options.max_idle_per_host) list.push_back(std::move(c));
+  }
+
+  void clear() {
+    std::unordered_map<std::string, std::vector<std::unique_ptr<PooledConnection>>> drop;
+    std::lock_guard lock(mu);
+    drop.swap(idle);
+  }
+};
+
+bool method_has_body(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+std::string serialize_head(const ClientRequest& req, const detail::Url& url) {
+  std::string head;
+  head.reserve(256 + req.headers.all().size() * 48);
+  head += req.method;
+  head += ' ';
+  head += url.target;
+  head += " HTTP/1.1\r\nHost: ";
+  head += url.host_header;
+  head += "\r\n";
+  for (const auto& [name, value] : req.headers.all()) {
+    if (!detail::valid_header_name(name) || !detail::valid_header_value(value)) continue;
+    if (detail::iequals(name, "host") || detail::iequals(name, "content-length") ||
+        detail::iequals(name, "transfer-encoding") || detail::iequals(name, "connection")) {
+      continue;
+    }
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  if (!req.body.empty() || method_has_body(req.method)) {
+    head += "Content-Length: ";
+    detail::append_decimal(head, req.body.size());
+    head += "\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
+bool valid_method(std::string_view method) {
+  if (method.empty()) return false;
+  return detail::valid_header_name(method);  // a token
+}
+
+// Unregisters the cancel callback when the request ends.
+class CancelRegistration {
+ public:
+  CancelRegistration() = default;
+  CancelRegistration(const CancelRegistration&) = delete;
+  CancelRegistration& operator=(const CancelRegistration&) = delete;
+  ~CancelRegistration() {
+    if (state_) {
+      std::lock_guard lock(state_->mu);
+      state_->on_cancel = nullptr;
+    }
+  }
+  // False when the signal already fired.
+  bool arm(const std::shared_ptr<CancelSignal>& signal, const asio::any_io_executor& executor,
+           const std::shared_ptr<Exchange>& exchange) {
+    if (!signal) return true;
+    const auto& state = signal->state();
+    std::lock_guard lock(state->mu);
+    if (state->cancelled.load()) return false;
+    state_ = state;
+    state->executor = executor;
+    state->on_cancel = [exchange] {
+      exchange->cancelled = true;
+      exchange->abort();
+    };
+    return true;
+  }
+
+ private:
+  std::shared_ptr<CancelSignal::State> state_;
+};
+
+class ClientImpl final : public Client {
+ public:
+  ClientImpl(asio::any_io_executor executor, Options options)
+      : pool_(std::make_shared<Pool>(std::move(executor), options)) {}
+  ~ClientImpl() override { pool_->clear(); }
+
+  asio::awaitable<core::Result<ClientResponse>> request(ClientRequest request, SseCallback on_event,
+                                                        std::shared_ptr<CancelSignal> cancel) override {
+    // The pool is shared so a request still running when the Client is destroyed stays safe.
+    co_return co_await run(pool_, std::move(request), std::move(on_event), std::move(cancel));
+  }
+
+ private:
+  static asio::awaitable<core::Result<ClientResponse>> run(std::shared_ptr<Pool> pool, ClientRequest req,
+                                                           SseCallback on_event, std::shared_ptr<CancelSignal> cancel);
+
+  std::shared_ptr<Pool> pool_;
+};
+
+asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Pool> pool, ClientRequest req,
+                                                              SseCallback on_event,
+                                                              std::shared_ptr<CancelSignal> cancel) {
+  auto url = detail::parse_url(req.url);
+  if (!url) co_return core::fail(core::Reason::upstream_unavailable, "invalid upstream URL");
+  if (url->tls) {
+    co_return core::fail(core::Reason::upstream_unavailable,
+                         "https upstream " + url->authority + " is not supported by this build");
+  }
+  if (!valid_method(req.method)) co_return core::fail(core::Reason::internal_error, "invalid HTTP method");
+  const std::string& where = url->authority;
+
+  const auto executor = co_await asio::this_coro::executor;
+  auto exchange = std::make_shared<Exchange>();
+  CancelRegistration registration;
+  if (!registration.arm(cancel, executor, exchange)) {
+    co_return core::fail(core::Reason::upstream_unavailable, "request to " + where + " cancelled");
+  }
+
+  asio::steady_timer deadline(executor);
+  const bool has_deadline = req.timeout.count() > 0;
+  if (has_deadline) {
+    deadline.expires_after(req.timeout);
+    deadline.async_wait([exchange](error_code ec) {
+      if (ec) return;
+      exchange->timed_out = true;
+      exchange->abort();
+    });
+  }
+  // On every exit: stop the timer and make sure a late timer/cancel callback touches nothing.
+  struct Cleanup {
+    asio::steady_timer& timer;
+    Exchange& exchange;
+    ~Cleanup() {
+      timer.cancel();
+      exchange.connection = nullptr;
+      exchange.resolver = nullptr;
+    }
+  } cleanup{deadline, *exchange};
+
+  auto failure = [&](std::string_view what, const error_code& ec) -> std::unexpected<core::Error> {
+    if (exchange->timed_out) {
+      return core::fail(core::Reason::upstream_timeout, "upstream " + where + " timed out (" + std::string(what) + ")");
+    }
+    if (exchange->cancelled) return core::fail(core::Reason::upstream_unavailable, "request to " + where + " cancelled");
+    return core::fail(core::Reason::upstream_unavailable,
+                      "upstream " + where + ": " + std::string(what) + " failed: " + ec.message());
+  };
+
+  const std::string head = serialize_head(req, *url);
+  const bool is_head = req.method == "HEAD";
+  error_code ec;
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(where) : nullptr;
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      conn = std::make_unique<PooledConnection>(pool->executor, where);
+      exchange->connection = conn.get();
+      if (exchange->timed_out || exchange->cancelled) co_return failure("connect", asio::error::operation_aborted);
+      error_code address_ec;
+      const auto address = asio::ip::make_address(url->host, address_ec);
+      if (!address_ec) {
+        co_await conn->socket.async_connect(tcp::endpoint(address, url->port), redirect(ec));
+      } else {
+        tcp::resolver resolver(executor);
+        exchange->resolver = &resolver;
+        auto endpoints = co_await resolver.async_resolve(url->host, std::to_string(url->port), redirect(ec));
+        exchange->resolver = nullptr;
+        if (ec) co_return failure("resolve", ec);
+        if (exchange->timed_out || exchange->cancelled) co_return failure("connect", asio::error::operation_aborted);
+        co_await asio::async_connect(conn->socket, endpoints, redirect(ec));
+      }
+      if (ec) co_return failure("connect", ec);
+      error_code opt_ec;
+      conn->socket.set_option(tcp::no_delay(true), opt_ec);
+    } else {
+      exchange->connection = conn.get();
+    }
+    if (exchange->timed_out || exchange->cancelled) co_return failure("send", asio::error::operation_aborted);
+
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
+    co_await asio::async_write(conn->socket, out, redirect(ec));
+    if (ec) {
+      if (reused && !exchange->timed_out && !exchange->cancelled) continue;  // stale pooled connection
+      co_return failure("send", ec);
+    }
+
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.header_limit(kResponseHeaderLimit);
+    parser.body_limit(pool->options.max_response_bytes);
+    if (is_head) parser.skip(true);
+    co_await bhttp::async_read_header(conn->socket, conn->buffer, parser, redirect(ec));
+    if (ec) {
+      const bool nothing_received =
+          conn->buffer.size() == 0 && (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                                       ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+      if (reused && nothing_received && !exchange->timed_out && !exchange->cancelled) continue;
+      co_return failure("read response", ec);
+    }
+
+    ClientResponse response;
+    const auto& header = parser.get();
+    response.status = static_cast<int>(header.result_int());
+    for (const auto& field : header) {
+      response.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    const bool sse = detail::istarts_with(header[bhttp::field::content_type], "text/event-stream");
+
+    if (sse && on_event) {
+      response.is_sse = true;
+      if (has_deadline) deadline.cancel();  // the timeout covered the time to the first byte only
+      bhttp::response_parser<bhttp::buffer_body> body_parser(std::move(parser));
+      body_parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
+      SseParser sse_parser;
+      std::vector<SseEvent> events;
+      std::string chunk(kSseChunk, '\0');
+      std::size_t since_event = 0;
+      bool stopped = false;
+      while (!body_parser.is_done()) {
+        body_parser.get().body().data = chunk.data();
+        body_parser.get().body().size = chunk.size();
+        co_await bhttp::async_read_some(conn->socket, conn->buffer, body_parser, redirect(ec));
+        if (ec == bhttp::error::need_buffer) ec = {};
+        const std::size_t n = chunk.size() - body_parser.get().body().size;
+        if (n > 0) sse_parser.feed(std::string_view(chunk.data(), n), events);
+        since_event = events.empty() ? since_event + n : 0;
+        for (auto& event : events) {
+          if (!co_await on_event(std::move(event))) {
+            stopped = true;
+            break;
+          }
+          if (exchange->cancelled) break;
+        }
+        events.clear();
+        if (stopped || exchange->cancelled) break;
+        if (ec) {
+          if (ec == bhttp::error::partial_message || ec == asio::error::eof) break;  // stream cut: ends it
+          co_return failure("read event stream", ec);
+        }
+        if (since_event > pool->options.max_response_bytes) {
+          co_return core::fail(core::Reason::upstream_unavailable,
+                               "upstream " + where + ": event stream event exceeds size limit");
+        }
+      }
+      if (body_parser.is_done() && body_parser.get().keep_alive() && !stopped && !exchange->cancelled &&
+          !exchange->timed_out) {
+        exchange->connection = nullptr;
+        pool->release(std::move(conn));
+      }
+      co_return response;
+    }
+
+    bhttp::response_parser<bhttp::string_body> body_parser(std::move(parser));
+    body_parser.body_limit(pool->options.max_response_bytes);
+    co_await bhttp::async_read(conn->socket, conn->buffer, body_parser, redirect(ec));
+    if (ec) {
+      if (ec == bhttp::error::body_limit) {
+        co_return core::fail(core::Reason::upstream_unavailable,
+                             "upstream " + where + ": response exceeds " +
+                                 std::to_string(pool->options.max_response_bytes) + " bytes");
+      }
+      co_return failure("read response body", ec);
+    }
+    response.body = std::move(body_parser.get().body());
+    if (body_parser.get().keep_alive() && !exchange->timed_out && !exchange->cancelled) {
+      exchange->connection = nullptr;
+      pool->release(std::move(conn));
+    }
+    co_return response;
+  }
+  co_return core::fail(core::Reason::upstream_unavailable, "upstream " + where + ": connection closed before response");
+}
+
+}  // namespace
+
+std::unique_ptr<Client> Client::create(asio::any_io_executor executor, Options options) {
+  return std::make_unique<ClientImpl>(std::move(executor), options);
+}
+
+}  // namespace bulkhead::http

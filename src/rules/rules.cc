@@ -1,0 +1,325 @@
+// The rule catalogue and the credential heuristics (entropy, references, placeholders, sensitive key names).
+#include "rules/rules.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+
+#include "core/core.h"
+#include "rules/detail/heuristics.h"
+
+namespace bulkhead::rules {
+namespace {
+
+using enum Category;
+using enum Severity;
+
+constexpr std::array kRules = {
+    Rule{id::github_token, "github-token", secret, critical, "hard-coded GitHub token",
+         "reference it instead (\"${env:GITHUB_TOKEN}\" or an input) and revoke the exposed token"},
+    Rule{id::gitlab_token, "gitlab-token", secret, critical, "hard-coded GitLab token",
+         "reference it from the environment or a secret store and revoke the exposed token"},
+    Rule{id::aws_key, "aws-credential", secret, critical, "hard-coded AWS access key",
+         "use an AWS profile, SSO or an instance role instead of static keys; deactivate the exposed key"},
+    Rule{id::google_key, "google-credential", secret, critical, "hard-coded Google API key or OAuth secret",
+         "reference it from the environment and restrict/rotate the key in the Google Cloud console"},
+    Rule{id::slack_token, "slack-token", secret, critical, "hard-coded Slack token or webhook URL",
+         "reference it from the environment and rotate it in the Slack app settings"},
+    Rule{id::stripe_key, "stripe-key", secret, critical, "hard-coded Stripe secret or restricted key",
+         "reference it from the environment and roll the key in the Stripe dashboard"},
+    Rule{id::openai_key, "openai-key", secret, critical, "hard-coded OpenAI API key",
+         "reference it from the environment (\"${env:OPENAI_API_KEY}\") and revoke the exposed key"},
+    Rule{id::anthropic_key, "anthropic-key", secret, critical, "hard-coded Anthropic API key",
+         "reference it from the environment (\"${env:ANTHROPIC_API_KEY}\") and revoke the exposed key"},
+    Rule{id::azure_key, "azure-credential", secret, critical, "hard-coded Azure key, SAS token or client secret",
+         "use a managed identity or reference the secret from Key Vault/the environment; rotate it"},
+    Rule{id::jwt, "jwt", secret, high, "hard-coded JSON Web Token",
+         "obtain tokens at run time (OAuth) instead of pasting one into the configuration"},
+    Rule{id::private_key, "private-key", secret, critical, "private key embedded in the configuration",
+         "keep keys in files with restrictive permissions or a secret store and reference the path"},
+    Rule{id::provider_token, "provider-token", secret, critical,
+         "hard-coded provider token (npm, Hugging Face, SendGrid, Shopify, Databricks, …)",
+         "reference it from the environment or a secret store and revoke the exposed token"},
+    Rule{id::generic_secret, "generic-secret", secret, high, "high-entropy value in a credential field",
+         "move the value to the environment or a secret store and reference it (\"${env:NAME}\", \"${input:id}\")"},
+    Rule{id::url_credential, "url-credential", secret, high, "credential in a URL (userinfo or query string)",
+         "send credentials in a header that references the environment, never in the URL"},
+    Rule{id::shared_credential, "shared-credential", secret, high, "the same credential is given to several servers",
+         "issue one credential per server with the least scope it needs"},
+    Rule{id::plain_http, "plain-http", transport, high, "plain http:// to a non-loopback host",
+         "use https:// (or keep plain http on 127.0.0.1/localhost only)"},
+    Rule{id::unpinned_package, "unpinned-package", supply_chain, medium,
+         "server package or image is not pinned to a version",
+         "pin an exact version (npx -y pkg@1.2.3, uvx pkg==1.2.3, image:1.2.3 or @sha256:…)"},
+    Rule{id::privileged_container, "privileged-container", isolation, high,
+         "container runs privileged or mounts the host root or Docker socket",
+         "drop --privileged and mount only the directories the server needs, read-only where possible"},
+    Rule{id::shell_interpolation, "shell-interpolation", isolation, high,
+         "server is started through a shell with interpolation (sh -c / bash -c with $…, `…`)",
+         "run the server binary directly with an argument list; pass values through env"},
+    Rule{id::token_passthrough, "token-passthrough", authorization, high,
+         "the client's own token is passed through to a remote server",
+         "give the server its own credential (token exchange) instead of forwarding the caller's token"},
+    Rule{id::unscoped_tools, "unscoped-tools", authorization, medium,
+         "tools are not scoped (no allowlist or policy; every tool auto-approved)",
+         "list the tools each server may expose and configure a policy (bulkhead: [policy] dir)"},
+    Rule{id::auth_disabled, "auth-disabled", authorization, high, "gateway authentication is disabled",
+         "use [auth] mode = \"workload\" (JWT-SVID or mTLS); \"none\" is for loopback tests only"},
+    Rule{id::malformed_file, "malformed-file", file, medium, "configuration file could not be parsed",
+         "fix the syntax error; a file that cannot be parsed cannot be checked completely"},
+};
+
+constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high", "critical"};
+
+char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+bool is_alnum(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_hex(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+bool all_of(std::string_view s, bool (*pred)(char) noexcept) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), pred);
+}
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || is_digit(s.front())) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '_'; });
+}
+
+// Splits a key like "OPENAI_API_KEY", "x-api-key" or "apiKey" into lower-case words.
+std::vector<std::string> key_words(std::string_view key) {
+  std::vector<std::string> words;
+  std::string current;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
+    if (!is_alnum(c)) {
+      if (!current.empty()) words.push_back(std::move(current));
+      current.clear();
+      continue;
+    }
+    if (is_upper(c) && !current.empty() && i > 0 && is_lower(key[i - 1])) {
+      words.push_back(std::move(current));
+      current.clear();
+    }
+    current.push_back(lower(c));
+  }
+  if (!current.empty()) words.push_back(std::move(current));
+  return words;
+}
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !is_hex(s[i])) return false;
+  }
+  return true;
+}
+
+bool looks_like_version_or_date(std::string_view s) {
+  // 1.2.3, v2.0.0-beta.1, 2026-11-01, 2026-11-01T10:00:00Z
+  const bool date_like = std::all_of(s.begin(), s.end(), [](char c) {
+    return is_digit(c) || c == '.' || c == '-' || c == ':' || c == 'T' || c == 'Z' || c == '+';
+  });
+  if (date_like) return true;
+  std::string_view v = s;
+  if (v.starts_with("v") || v.starts_with("V")) v.remove_prefix(1);
+  std::size_t i = 0;
+  while (i < v.size() && is_digit(v[i])) ++i;
+  if (i == 0 || i >= v.size() || v[i] != '.') return false;
+  const std::size_t minor = ++i;
+  while (i < v.size() && is_digit(v[i])) ++i;
+  return i > minor;
+}
+
+// Well-known documentation values that have a credential's shape.
+constexpr std::array<std::string_view, 6> kDocumentedExamples = {
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",  // jwt.io sample signature
+    "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",  // jwt.io sample payload
+    "xoxb-not-a-real-token",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+};
+
+}  // namespace
+
+std::string_view severity_name(Severity severity) noexcept {
+  const auto index = static_cast<std::size_t>(severity);
+  return index < kSeverityNames.size() ? kSeverityNames[index] : "unknown";
+}
+
+std::optional<Severity> severity_from_name(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kSeverityNames.size(); ++i) {
+    if (kSeverityNames[i] == name) return static_cast<Severity>(i);
+  }
+  return std::nullopt;
+}
+
+std::span<const Rule> all_rules() noexcept { return kRules; }
+
+const Rule* find_rule(std::string_view rule_id) noexcept {
+  for (const Rule& rule : kRules) {
+    if (rule.id == rule_id) return &rule;
+  }
+  return nullptr;
+}
+
+double shannon_entropy(std::string_view text) noexcept {
+  if (text.empty()) return 0.0;
+  std::array<std::size_t, 256> counts{};
+  for (char c : text) ++counts[static_cast<unsigned char>(c)];
+  double entropy = 0.0;
+  const double n = static_cast<double>(text.size());
+  for (std::size_t count : counts) {
+    if (count == 0) continue;
+    const double p = static_cast<double>(count) / n;
+    entropy -= p * std::log2(p);
+  }
+  return entropy;
+}
+
+bool is_reference(std::string_view value) noexcept {
+  if (value.find("${") != std::string_view::npos || value.find("{{") != std::string_view::npos ||
+      value.find("$(") != std::string_view::npos) {
+    return true;
+  }
+  if (value.size() > 1 && value.front() == '$' && is_identifier(value.substr(1))) return true;
+  if (value.size() > 2 && value.front() == '%' && value.back() == '%' &&
+      is_identifier(value.substr(1, value.size() - 2))) {
+    return true;
+  }
+  for (std::string_view prefix : {"env:", "op://", "secret://", "vault:", "vault://", "keychain:", "file:",
+                                  "awssm:", "gcpsm:", "azurekv:", "sops:", "${"}) {
+    if (value.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+bool is_placeholder(std::string_view value) noexcept {
+  if (value.empty()) return true;
+  const std::string low = to_lower(value);
+  for (std::string_view word : {"your", "example", "placeholder", "changeme", "change_me", "change-me", "replace",
+                                "dummy", "sample", "redacted", "insert", "todo", "fixme", "xxxx", "****",
+                                "...", "…", "<", ">", "not-a-real", "notreal", "not_real", "secret_here",
+                                "token_here", "key_here", "here>", "0000000000", "1111111111"}) {
+    if (low.find(word) != std::string::npos) return true;
+  }
+  // Few distinct characters (aaaa…, abababab…).
+  std::array<bool, 256> seen{};
+  std::size_t distinct = 0;
+  for (char c : value) {
+    if (!seen[static_cast<unsigned char>(c)]) {
+      seen[static_cast<unsigned char>(c)] = true;
+      ++distinct;
+    }
+  }
+  if (value.size() >= 8 && distinct <= 3) return true;
+  // Mostly ascending sequences (1234567890abcdef…, abcdefgh…).
+  std::size_t ascending = 0;
+  std::size_t pairs = 0;
+  for (std::size_t i = 1; i < low.size(); ++i) {
+    if (!is_alnum(low[i]) || !is_alnum(low[i - 1])) continue;
+    ++pairs;
+    if (low[i] == low[i - 1] + 1 || (low[i - 1] == '9' && low[i] == 'a') || (low[i - 1] == '9' && low[i] == '0')) {
+      ++ascending;
+    }
+  }
+  return pairs >= 8 && ascending * 10 >= pairs * 6;
+}
+
+bool is_sensitive_key(std::string_view key) noexcept {
+  const std::vector<std::string> words = key_words(key);
+  if (words.empty()) return false;
+  static constexpr std::array<std::string_view, 20> kSensitive = {
+      "token",    "tokens",      "secret",        "secrets", "password",  "passwd", "pwd",
+      "passphrase", "apikey",    "credential",    "credentials", "authorization", "auth", "bearer",
+      "pat",      "privatekey",  "cookie",        "key",      "accesskey", "secretkey"};
+  static constexpr std::array<std::string_view, 29> kNotTheValue = {
+      "url",   "uri",     "endpoint", "id",     "file",   "path",   "name",    "type",    "env",   "header",
+      "expiry", "expires", "ttl",     "length", "size",   "count",  "limit",   "format",  "mode",  "enabled",
+      "prefix", "host",   "user",     "username", "region", "dir",  "command", "version"};
+  bool sensitive = false;
+  for (const std::string& word : words) {
+    if (word == "public" || word == "publishable") return false;
+    if (std::find(kSensitive.begin(), kSensitive.end(), word) != kSensitive.end()) sensitive = true;
+  }
+  if (!sensitive) return false;
+  const std::string& last = words.back();
+  return std::find(kNotTheValue.begin(), kNotTheValue.end(), last) == kNotTheValue.end();
+}
+
+bool looks_like_generic_secret(std::string_view value) noexcept {
+  for (std::string_view scheme : {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "}) {
+    if (value.starts_with(scheme)) {
+      value.remove_prefix(scheme.size());
+      break;
+    }
+  }
+  if (value.size() < 12 || value.size() > 1024) return false;
+  if (is_reference(value) || is_placeholder(value)) return false;
+  for (std::string_view example : kDocumentedExamples) {
+    if (value.find(example) != std::string_view::npos) return false;
+  }
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f) return false;
+  }
+  if (is_uuid(value) || looks_like_version_or_date(value)) return false;
+  // The name of an environment variable (LINEAR_TOKEN) says where the secret is, it is not the secret.
+  if (value.find('_') != std::string_view::npos &&
+      all_of(value, [](char c) noexcept { return is_upper(c) || is_digit(c) || c == '_'; })) {
+    return false;
+  }
+  if (value.find("://") != std::string_view::npos || value.front() == '/' || value.starts_with("./") ||
+      value.starts_with("~/") || value.starts_with("../")) {
+    return false;
+  }
+  if (value.find('@') != std::string_view::npos && value.find('.') != std::string_view::npos &&
+      value.find('@') > 0 && all_of(value.substr(0, value.find('@')), [](char c) noexcept {
+        return is_alnum(c) || c == '.' || c == '_' || c == '-' || c == '+';
+      })) {
+    return false;  // e-mail address
+  }
+  int classes = 0;
+  classes += std::any_of(value.begin(), value.end(), [](char c) { return is_upper(c); }) ? 1 : 0;
+  classes += std::any_of(value.begin(), value.end(), [](char c) { return is_lower(c); }) ? 1 : 0;
+  classes += std::any_of(value.begin(), value.end(), [](char c) { return is_digit(c); }) ? 1 : 0;
+  classes += std::any_of(value.begin(), value.end(), [](char c) { return !is_alnum(c); }) ? 1 : 0;
+  const bool hex_only = all_of(value, is_hex);
+  if (!hex_only && classes < 2) return false;
+  if (hex_only && value.size() < 16) return false;
+  // Words joined by separators ("read-only-access", "my_service_name") are names, not secrets.
+  const bool wordish = all_of(value, [](char c) noexcept { return is_lower(c) || c == '-' || c == '_' || c == '.'; });
+  if (wordish) return false;
+  const double entropy = shannon_entropy(value);
+  const double threshold = value.size() < 20 ? 3.0 : 3.3;
+  return entropy >= threshold;
+}
+
+std::string redact(std::string_view secret) {
+  const std::size_t shown = secret.size() >= 16 ? 4 : secret.size() / 4;
+  std::string out(secret.substr(0, shown));
+  out += "...(";
+  out += std::to_string(secret.size());
+  out += " chars, sha256:";
+  out += core::sha256_hex(secret).substr(0, 8);
+  out += ")";
+  return out;
+}
+
+bool detail::is_documented_example(std::string_view token) noexcept {
+  for (std::string_view example : kDocumentedExamples) {
+    if (token.find(example) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace bulkhead::rules

@@ -1,0 +1,871 @@
+// The rule engine: reads one document, finds the MCP servers in it (whatever the client's format), and applies
+// the secret rules to every string and the server rules to every server.
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "core/core.h"
+#include "scan/detail/document.h"
+#include "scan/detail/engine.h"
+#include "scan/scan.h"
+
+namespace bulkhead::scan {
+namespace {
+
+using detail::Node;
+namespace rid = rules::id;
+
+char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return lower(x) == lower(y);
+         });
+}
+
+std::string_view basename(std::string_view command) noexcept {
+  const std::size_t slash = command.find_last_of("/\\");
+  if (slash != std::string_view::npos) command.remove_prefix(slash + 1);
+  for (std::string_view suffix : {".cmd", ".exe", ".CMD", ".EXE"}) {
+    if (command.ends_with(suffix)) command.remove_suffix(suffix.size());
+  }
+  return command;
+}
+
+// "loc[3]" (written without operator+ chains, which trip a g++ 12 -Wrestrict false positive).
+void append_index(std::string& location, std::size_t index) {
+  location.push_back('[');
+  location.append(std::to_string(index));
+  location.push_back(']');
+}
+
+std::string with_index(std::string_view location, std::size_t index) {
+  std::string out(location);
+  append_index(out, index);
+  return out;
+}
+
+// One command-line word and where it came from (an args item, or a word of a command string).
+struct Word {
+  std::string_view text;
+  const Node* node = nullptr;
+  std::size_t offset = 0;  // byte offset of `text` inside node->text
+};
+
+// Keys under which clients keep their server maps.
+bool is_server_map_key(std::string_view key) noexcept {
+  return key == "mcpServers" || key == "mcp_servers" || key == "context_servers" || key == "mcp-servers";
+}
+
+bool looks_like_server(const Node& node) noexcept {
+  if (node.kind != Node::Kind::object) return false;
+  for (std::string_view field : {"command", "url", "serverUrl", "httpUrl", "args", "type", "transport"}) {
+    if (node.find(field) != nullptr) return true;
+  }
+  return false;
+}
+
+bool is_server_map(const Node& member) noexcept {
+  if (member.kind != Node::Kind::object) return false;
+  if (is_server_map_key(member.key)) return true;
+  if (member.key != "servers") return false;
+  return std::any_of(member.children.begin(), member.children.end(), looks_like_server);
+}
+
+bool is_truthy(const Node& node) noexcept {
+  return (node.kind == Node::Kind::boolean && node.text == "true") ||
+         (node.kind == Node::Kind::string && (iequals(node.text, "true") || node.text == "*"));
+}
+
+struct UrlParts {
+  std::string_view scheme;
+  std::string_view userinfo;
+  std::string_view host;
+  std::string_view query;
+  std::size_t userinfo_offset = 0;
+  std::size_t query_offset = 0;
+};
+
+std::optional<UrlParts> split_url(std::string_view url) {
+  const std::size_t colon = url.find("://");
+  if (colon == std::string_view::npos || colon == 0 || colon > 16) return std::nullopt;
+  for (char c : url.substr(0, colon)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return std::nullopt;
+  }
+  UrlParts parts;
+  parts.scheme = url.substr(0, colon);
+  const std::size_t authority_start = colon + 3;
+  std::size_t authority_end = url.find_first_of("/?#", authority_start);
+  if (authority_end == std::string_view::npos) authority_end = url.size();
+  std::string_view authority = url.substr(authority_start, authority_end - authority_start);
+  const std::size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    parts.userinfo = authority.substr(0, at);
+    parts.userinfo_offset = authority_start;
+    authority.remove_prefix(at + 1);
+  }
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    parts.host = close == std::string_view::npos ? authority.substr(1) : authority.substr(1, close - 1);
+  } else {
+    parts.host = authority.substr(0, authority.find(':'));
+  }
+  const std::size_t question = url.find('?', authority_end);
+  if (question != std::string_view::npos) {
+    const std::size_t hash = url.find('#', question);
+    parts.query_offset = question + 1;
+    parts.query = url.substr(question + 1, (hash == std::string_view::npos ? url.size() : hash) - question - 1);
+  }
+  return parts;
+}
+
+bool is_loopback(std::string_view host) {
+  const std::string low = to_lower(host);
+  return core::is_loopback_host(low) || low.ends_with(".localhost") || low == "::1";
+}
+
+constexpr std::array<std::string_view, 17> kSecretQueryParams = {
+    "key",    "api_key",      "apikey",   "api-key", "token",       "access_token", "auth",  "auth_token", "secret",
+    "password", "client_secret", "sig",   "signature", "private_token", "pat",        "passwd", "x-api-key"};
+
+// Matches "bulkhead-ignore" comments to findings: the comment's line and the line after it.
+struct IgnoreDirective {
+  std::uint32_t line = 0;
+  std::vector<std::string> rule_ids;  // empty: every rule
+};
+
+std::vector<IgnoreDirective> ignore_directives(const std::vector<detail::Comment>& comments) {
+  std::vector<IgnoreDirective> out;
+  for (const detail::Comment& comment : comments) {
+    const std::size_t at = comment.text.find("bulkhead-ignore");
+    if (at == std::string::npos) continue;
+    IgnoreDirective directive;
+    directive.line = comment.position.line;
+    std::string_view rest = std::string_view(comment.text).substr(at + 15);
+    for (std::size_t i = 0; i + 5 <= rest.size(); ++i) {
+      if (rest[i] == 'B' && rest[i + 1] == 'H' && std::isdigit(static_cast<unsigned char>(rest[i + 2])) &&
+          std::isdigit(static_cast<unsigned char>(rest[i + 3])) &&
+          std::isdigit(static_cast<unsigned char>(rest[i + 4]))) {
+        directive.rule_ids.emplace_back(rest.substr(i, 5));
+        i += 4;
+      }
+    }
+    out.push_back(std::move(directive));
+  }
+  return out;
+}
+
+class Engine {
+ public:
+  Engine(std::string_view path, rules::CredentialMatcher& matcher) : path_(path), matcher_(matcher) {}
+
+  std::vector<Finding> run(std::string_view text, std::size_t* suppressed) {
+    const bool toml = path_.ends_with(".toml") || path_.ends_with(".TOML");
+    auto parsed = toml ? detail::read_toml(text) : detail::read_jsonc(text);
+    if (auto* error = std::get_if<detail::ParseError>(&parsed)) {
+      report_malformed(text, *error);
+    } else {
+      const detail::Document& document = std::get<detail::Document>(parsed);
+      find_servers(document.root, "");
+      std::string location;
+      walk(document.root, location, "", "");
+      for (const ServerRef& server : servers_) check_server(*server.node, server.name, server.location);
+      check_gateway(document.root, toml);
+      for (const detail::Comment& comment : document.comments) scan_comment(comment);
+      report_shared_credentials();
+      apply_ignores(ignore_directives(document.comments), suppressed);
+    }
+    std::sort(findings_.begin(), findings_.end(), [](const Finding& a, const Finding& b) {
+      if (a.position.line != b.position.line) return a.position.line < b.position.line;
+      if (a.position.column != b.position.column) return a.position.column < b.position.column;
+      return a.rule_id < b.rule_id;
+    });
+    findings_.erase(std::unique(findings_.begin(), findings_.end(),
+                                [](const Finding& a, const Finding& b) {
+                                  return a.rule_id == b.rule_id && a.position == b.position &&
+                                         a.location == b.location;
+                                }),
+                    findings_.end());
+    return std::move(findings_);
+  }
+
+ private:
+  struct ServerRef {
+    const Node* node;
+    std::string name;
+    std::string location;
+  };
+  struct SecretUse {
+    std::size_t finding;
+    std::string server;
+  };
+
+  // ---- findings -------------------------------------------------------------------------------------------
+
+  void add(std::string_view rule_id, Position position, std::string_view location, std::string_view server,
+           std::string_view detail_text, std::string evidence, std::string_view fingerprint_material) {
+    const rules::Rule* rule = rules::find_rule(rule_id);
+    Finding finding;
+    finding.rule_id = std::string(rule_id);
+    finding.severity = rule != nullptr ? rule->severity : rules::Severity::high;
+    finding.message = rule != nullptr ? std::string(rule->message) : std::string(rule_id);
+    if (!detail_text.empty()) {
+      finding.message += " (";
+      finding.message += detail_text;
+      finding.message += ")";
+    }
+    if (!location.empty()) {
+      finding.message += " in ";
+      finding.message += location;
+    }
+    finding.path = std::string(path_);
+    finding.position = position;
+    finding.location = std::string(location);
+    finding.server = std::string(server);
+    finding.evidence = std::move(evidence);
+    finding.fingerprint = core::sha256_hex(finding.rule_id + "\n" + finding.path + "\n" + finding.location + "\n" +
+                                           core::sha256_hex(fingerprint_material))
+                              .substr(0, 32);
+    findings_.push_back(std::move(finding));
+  }
+
+  void add_secret(std::string_view rule_id, std::string_view kind, Position position, std::string_view location,
+                  std::string_view server, std::string_view secret) {
+    add(rule_id, position, location, server, kind, rules::redact(secret), secret);
+    secret_uses_[std::string(secret)].push_back({findings_.size() - 1, std::string(server)});
+  }
+
+  static Position position_in(const Node& node, std::size_t offset) {
+    if (!node.verbatim || offset > node.text.size()) return node.position;
+    return {node.position.line,
+            node.position.column + 1 + detail::code_points(std::string_view(node.text).substr(0, offset))};
+  }
+
+  // ---- servers ----------------------------------------------------------------------------------------------
+
+  void find_servers(const Node& node, const std::string& location) {
+    if (node.kind == Node::Kind::object) {
+      for (const Node& member : node.children) {
+        const std::string child_location = join(location, member.key);
+        if (is_server_map(member)) {
+          for (const Node& server : member.children) {
+            if (server.kind != Node::Kind::object) continue;
+            const std::string server_location = join(child_location, server.key);
+            servers_.push_back({&server, server.key, server_location});
+            server_by_node_[&server] = server.key;
+          }
+        } else if (member.key == "upstream" && member.kind == Node::Kind::array) {
+          for (std::size_t i = 0; i < member.children.size(); ++i) {  // bulkhead.toml [[upstream]]
+            const Node& upstream = member.children[i];
+            if (upstream.kind != Node::Kind::object) continue;
+            const Node* name = upstream.find("name");
+            const std::string server_name = name != nullptr && name->is_string() ? name->text : std::to_string(i);
+            servers_.push_back({&upstream, server_name, with_index(child_location, i)});
+            server_by_node_[&upstream] = server_name;
+          }
+        } else {
+          find_servers(member, child_location);
+        }
+      }
+    } else if (node.kind == Node::Kind::array) {
+      for (std::size_t i = 0; i < node.children.size(); ++i) {
+        find_servers(node.children[i], with_index(location, i));
+      }
+    }
+  }
+
+  static std::string join(std::string_view location, std::string_view key) {
+    std::string out(location);
+    if (!out.empty()) out.push_back('.');
+    const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+    if (plain) {
+      out += key;
+    } else {
+      out += '"';
+      out += key;
+      out += '"';
+    }
+    return out;
+  }
+
+  // ---- secrets in every string --------------------------------------------------------------------------------
+
+  void walk(const Node& node, std::string& location, std::string_view server, std::string_view key) {
+    if (auto it = server_by_node_.find(&node); it != server_by_node_.end()) server = it->second;
+    switch (node.kind) {
+      case Node::Kind::object:
+        for (const Node& member : node.children) {
+          const std::size_t saved = location.size();
+          location = join(location, member.key);
+          check_passthrough_flag(member, location, server);
+          walk(member, location, server, member.key);
+          location.resize(saved);
+        }
+        break;
+      case Node::Kind::array:
+        check_argument_secrets(node, location, server);
+        for (std::size_t i = 0; i < node.children.size(); ++i) {
+          const std::size_t saved = location.size();
+          append_index(location, i);
+          walk(node.children[i], location, server, key);
+          location.resize(saved);
+        }
+        break;
+      case Node::Kind::string:
+        scan_string(node, location, server, key);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Provider formats anywhere in the string; else URL credentials; else the key-context entropy rule.
+  void scan_string(const Node& node, const std::string& location, std::string_view server, std::string_view key) {
+    const std::string& value = node.text;
+    if (value.size() < 8) return;
+    const auto matches = matcher_.find(value);
+    for (const rules::CredentialMatch& match : matches) {
+      add_secret(match.rule_id, match.kind, position_in(node, match.offset), location, server,
+                 std::string_view(value).substr(match.offset, match.length));
+    }
+    check_passthrough_value(node, location, server);
+    if (!matches.empty()) return;
+    if (value.find("://") != std::string::npos && check_url_credentials(node, location, server)) return;
+    if (!key.empty() && rules::is_sensitive_key(key)) check_generic(node, 0, value, key, location, server);
+  }
+
+  // `value` = node.text.substr(offset) (or part of it): a value in a credential field.
+  void check_generic(const Node& node, std::size_t offset, std::string_view value, std::string_view key,
+                     const std::string& location, std::string_view server) {
+    std::size_t skip = 0;
+    for (std::string_view scheme : {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "}) {
+      if (value.starts_with(scheme)) {
+        skip = scheme.size();
+        break;
+      }
+    }
+    const std::string_view secret = value.substr(skip);
+    if (!rules::looks_like_generic_secret(secret)) return;
+    const std::string low_key = to_lower(key);
+    const bool base64ish = std::all_of(secret.begin(), secret.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+    });
+    std::string_view rule_id = rid::generic_secret;
+    std::string_view kind = "credential field";
+    if (low_key.find("aws") != std::string::npos && secret.size() == 40 && base64ish) {
+      rule_id = rid::aws_key;
+      kind = "AWS secret access key";
+    } else if (low_key.find("azure") != std::string::npos && base64ish) {
+      rule_id = rid::azure_key;
+      kind = "Azure key";
+    }
+    add_secret(rule_id, kind, position_in(node, offset + skip), location, server, secret);
+  }
+
+  bool check_url_credentials(const Node& node, const std::string& location, std::string_view server) {
+    const std::string_view url = node.text;
+    std::size_t start = url.find("://");
+    // The URL may be embedded (e.g. "--url=https://…"); back up to its scheme.
+    while (start > 0 && (std::isalnum(static_cast<unsigned char>(url[start - 1])) || url[start - 1] == '+')) --start;
+    const std::string_view embedded = url.substr(start);
+    const auto parts = split_url(embedded.substr(0, embedded.find_first_of(" \t\"'")));
+    if (!parts) return false;
+    bool found = false;
+    if (!parts->userinfo.empty()) {
+      const std::size_t colon = parts->userinfo.find(':');
+      if (colon != std::string_view::npos) {
+        const std::string_view password = parts->userinfo.substr(colon + 1);
+        if (!password.empty() && !rules::is_reference(password) && !rules::is_placeholder(password) &&
+            !rules::is_reference(parts->userinfo)) {
+          add_secret(rid::url_credential, "password in URL userinfo",
+                     position_in(node, start + parts->userinfo_offset + colon + 1), location, server, password);
+          found = true;
+        }
+      } else if (rules::looks_like_generic_secret(parts->userinfo)) {
+        add_secret(rid::url_credential, "token in URL userinfo", position_in(node, start + parts->userinfo_offset),
+                   location, server, parts->userinfo);
+        found = true;
+      }
+    }
+    std::size_t cursor = 0;
+    while (cursor <= parts->query.size() && !parts->query.empty()) {
+      std::size_t amp = parts->query.find('&', cursor);
+      if (amp == std::string_view::npos) amp = parts->query.size();
+      const std::string_view pair = parts->query.substr(cursor, amp - cursor);
+      const std::size_t eq = pair.find('=');
+      if (eq != std::string_view::npos) {
+        const std::string name = to_lower(pair.substr(0, eq));
+        const std::string_view value = pair.substr(eq + 1);
+        const bool secret_name = std::find(kSecretQueryParams.begin(), kSecretQueryParams.end(), name) !=
+                                     kSecretQueryParams.end() ||
+                                 rules::is_sensitive_key(name);
+        if (secret_name && value.size() >= 8 && !rules::is_reference(value) && !rules::is_placeholder(value)) {
+          add_secret(rid::url_credential, "credential in URL query parameter '" + name + "'",
+                     position_in(node, start + parts->query_offset + cursor + eq + 1), location, server, value);
+          found = true;
+        }
+      }
+      cursor = amp + 1;
+    }
+    return found;
+  }
+
+  // --token VALUE, --api-key=VALUE, KEY=VALUE (docker -e), "Authorization: Bearer VALUE" (mcp-remote --header).
+  void check_argument_secrets(const Node& array, const std::string& location, std::string_view server) {
+    const auto& items = array.children;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const Node& item = items[i];
+      if (!item.is_string()) continue;
+      const std::string_view arg = item.text;
+      if (!matcher_.find(arg).empty()) continue;  // reported by scan_string already
+      const std::string item_location = with_index(location, i);
+      if (arg.starts_with("-")) {
+        std::string_view flag = arg;
+        while (!flag.empty() && flag.front() == '-') flag.remove_prefix(1);
+        const std::size_t eq = flag.find('=');
+        if (eq != std::string_view::npos) {
+          if (rules::is_sensitive_key(flag.substr(0, eq))) {
+            check_generic(item, arg.size() - flag.size() + eq + 1, flag.substr(eq + 1), flag.substr(0, eq),
+                          item_location, server);
+          }
+        } else if (rules::is_sensitive_key(flag) && i + 1 < items.size() && items[i + 1].is_string() &&
+                   !items[i + 1].text.starts_with("-") && matcher_.find(items[i + 1].text).empty()) {
+          check_generic(items[i + 1], 0, items[i + 1].text, flag,
+                        with_index(location, i + 1), server);
+        }
+        continue;
+      }
+      const std::size_t eq = arg.find('=');
+      const std::size_t colon = arg.find(':');
+      if (eq != std::string_view::npos && eq > 0 && arg.find("://") == std::string_view::npos &&
+          rules::is_sensitive_key(arg.substr(0, eq)) && arg.substr(0, eq).find(' ') == std::string_view::npos) {
+        check_generic(item, eq + 1, arg.substr(eq + 1), arg.substr(0, eq), item_location, server);
+      } else if (colon != std::string_view::npos && colon > 0 && arg.find("://") == std::string_view::npos &&
+                 rules::is_sensitive_key(arg.substr(0, colon))) {
+        std::size_t value_start = colon + 1;
+        while (value_start < arg.size() && arg[value_start] == ' ') ++value_start;
+        check_generic(item, value_start, arg.substr(value_start), arg.substr(0, colon), item_location, server);
+      }
+    }
+  }
+
+  void scan_comment(const detail::Comment& comment) {
+    for (const rules::CredentialMatch& match : matcher_.find(comment.text)) {
+      Position position = comment.position;
+      if (comment.verbatim) {
+        position.column += 2 + detail::code_points(std::string_view(comment.text).substr(0, match.offset));
+      }
+      add_secret(match.rule_id, match.kind, position, "(comment)", "",
+                 std::string_view(comment.text).substr(match.offset, match.length));
+    }
+  }
+
+  // ---- token passthrough ------------------------------------------------------------------------------------
+
+  void check_passthrough_flag(const Node& member, const std::string& location, std::string_view server) {
+    if (!is_truthy(member)) return;
+    const std::string key = to_lower(member.key);
+    const bool forwards = key.find("forward") != std::string::npos || key.find("passthrough") != std::string::npos ||
+                          key.find("pass_through") != std::string::npos ||
+                          key.find("pass-through") != std::string::npos;
+    const bool credential = key.find("auth") != std::string::npos || key.find("token") != std::string::npos ||
+                            key.find("credential") != std::string::npos;
+    if (forwards && credential) {
+      add(rid::token_passthrough, member.position, location, server, "", member.key + " = " + member.text,
+          member.key);
+    }
+  }
+
+  void check_passthrough_value(const Node& node, const std::string& location, std::string_view server) {
+    const std::string low = to_lower(node.text);
+    for (std::string_view marker : {"${header:authorization}", "request.headers.authorization",
+                                    "{client_token}", "${client_token}", "{{client_token}}", "$client_token"}) {
+      const std::size_t at = low.find(marker);
+      if (at != std::string::npos) {
+        add(rid::token_passthrough, position_in(node, at), location, server, "", node.text, node.text);
+        return;
+      }
+    }
+  }
+
+  // ---- per-server rules ---------------------------------------------------------------------------------------
+
+  static std::vector<Word> command_words(const Node& server) {
+    std::vector<Word> words;
+    if (const Node* command = server.find("command"); command != nullptr) {
+      if (command->is_string()) {
+        std::string_view text = command->text;
+        std::size_t i = 0;
+        while (i < text.size()) {
+          while (i < text.size() && text[i] == ' ') ++i;
+          const std::size_t start = i;
+          while (i < text.size() && text[i] != ' ') ++i;
+          if (i > start) words.push_back({text.substr(start, i - start), command, start});
+        }
+      } else if (const Node* path = command->find("path"); path != nullptr && path->is_string()) {
+        words.push_back({path->text, path, 0});  // Zed: "command": {"path": "npx", "args": […]}
+      } else if (command->kind == Node::Kind::array) {  // some gateways: command = ["npx", …]
+        for (const Node& item : command->children) {
+          if (item.is_string()) words.push_back({item.text, &item, 0});
+        }
+      }
+    }
+    const Node* args = server.find("args");
+    if (args == nullptr) {
+      if (const Node* command = server.find("command"); command != nullptr && command->kind == Node::Kind::object) {
+        args = command->find("args");  // Zed: "command": {"path": …, "args": […]}
+      }
+    }
+    if (args != nullptr && args->kind == Node::Kind::array) {
+      for (const Node& item : args->children) {
+        if (item.is_string()) words.push_back({item.text, &item, 0});
+      }
+    }
+    return words;
+  }
+
+  void check_server(const Node& server, const std::string& name, const std::string& location) {
+    for (std::string_view field : {"url", "serverUrl", "httpUrl", "uri", "endpoint"}) {
+      const Node* url = server.find(field);
+      if (url != nullptr && url->is_string()) check_plain_http(*url, join(location, field), name, 0, url->text);
+    }
+    const std::vector<Word> words = command_words(server);
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const std::string_view word = words[i].text;
+      if (word.starts_with("http://") || word.starts_with("ws://")) {
+        check_plain_http(*words[i].node, location + ".args", name, words[i].offset, word);
+      }
+    }
+    check_launch(words, location, name);
+    for (std::string_view field : {"alwaysAllow", "autoApprove", "auto_approve", "autoApproveTools"}) {
+      const Node* allow = server.find(field);
+      if (allow == nullptr) continue;
+      const bool everything =
+          is_truthy(*allow) || (allow->kind == Node::Kind::array &&
+                                std::any_of(allow->children.begin(), allow->children.end(), [](const Node& item) {
+                                  return item.is_string() && item.text == "*";
+                                }));
+      if (everything) {
+        add(rid::unscoped_tools, allow->position, join(location, field), name, "every tool is auto-approved",
+            std::string(field) + " = *", field);
+      }
+    }
+    if (const Node* trust = server.find("trust"); trust != nullptr && is_truthy(*trust)) {
+      add(rid::unscoped_tools, trust->position, join(location, "trust"), name,
+          "trust = true skips every tool confirmation", "trust = true", "trust");
+    }
+  }
+
+  void check_plain_http(const Node& node, const std::string& location, const std::string& server,
+                        std::size_t offset, std::string_view url) {
+    const auto parts = split_url(url);
+    if (!parts || !(iequals(parts->scheme, "http") || iequals(parts->scheme, "ws"))) return;
+    if (parts->host.empty() || is_loopback(parts->host) || rules::is_reference(parts->host)) return;
+    add(rid::plain_http, position_in(node, offset), location, server, std::string(parts->host),
+        std::string(parts->scheme) + "://" + std::string(parts->host), parts->host);
+  }
+
+  void report_word(std::string_view rule_id, const Word& word, const std::string& location,
+                   const std::string& server, std::string_view detail_text) {
+    add(rule_id, position_in(*word.node, word.offset), location, server, detail_text, std::string(word.text),
+        word.text);
+  }
+
+  static bool npm_spec_pinned(std::string_view spec) {
+    if (spec.starts_with(".") || spec.starts_with("/") || spec.starts_with("~") || spec.find(':') != std::string_view::npos) {
+      return true;  // local path, git+…, github:…, file:… — not a registry name
+    }
+    const std::size_t at = spec.find('@', spec.starts_with("@") ? 1 : 0);
+    if (at == std::string_view::npos) return false;
+    const std::string_view version = spec.substr(at + 1);
+    if (version.empty() || version == "latest" || version == "next" || version == "*") return false;
+    const char first = version.front();
+    if (first == '^' || first == '~' || first == '>' || first == '<' || first == '*') return false;
+    return version.find(".x") == std::string_view::npos && version.find("||") == std::string_view::npos;
+  }
+
+  static bool python_spec_pinned(std::string_view spec) {
+    if (spec.starts_with(".") || spec.starts_with("/") || spec.starts_with("~") ||
+        spec.find("://") != std::string_view::npos || spec.starts_with("git+")) {
+      return true;
+    }
+    if (spec.find("==") != std::string_view::npos) return true;
+    const std::size_t at = spec.find('@');
+    if (at == std::string_view::npos) return false;
+    const std::string_view version = spec.substr(at + 1);
+    return !version.empty() && version != "latest" && std::isdigit(static_cast<unsigned char>(version.front()));
+  }
+
+  static bool image_pinned(std::string_view image) {
+    if (image.find("@sha256:") != std::string_view::npos) return true;
+    const std::size_t slash = image.rfind('/');
+    const std::size_t colon = image.find(':', slash == std::string_view::npos ? 0 : slash);
+    if (colon == std::string_view::npos) return false;
+    const std::string_view tag = image.substr(colon + 1);
+    return !tag.empty() && tag != "latest" && !rules::is_reference(tag);
+  }
+
+  void check_launch(const std::vector<Word>& words, const std::string& location, const std::string& server) {
+    if (words.empty()) return;
+    std::size_t i = 0;
+    std::string program = to_lower(basename(words[0].text));
+    // Wrappers that only change the environment or the working directory.
+    while ((program == "env" || program == "cmd" || program == "sudo") && i + 1 < words.size() &&
+           !(program == "cmd" && (words[i + 1].text == "/c" || words[i + 1].text == "/C"))) {
+      ++i;
+      while (i < words.size() && (words[i].text.find('=') != std::string_view::npos || words[i].text.starts_with("-"))) {
+        ++i;
+      }
+      if (i >= words.size()) return;
+      program = to_lower(basename(words[i].text));
+    }
+    if (program == "cmd" && i + 2 < words.size()) {  // cmd /c npx …: check what cmd runs
+      check_shell(words, i, location, server);
+      i += 2;
+      program = to_lower(basename(words[i].text));
+    }
+    const std::size_t first = i + 1;
+    if (program == "npx" || program == "bunx" || program == "pnpx") {
+      check_npx(words, first, location, server);
+    } else if ((program == "pnpm" || program == "yarn" || program == "bun") && first < words.size() &&
+               (words[first].text == "dlx" || words[first].text == "x")) {
+      check_npx(words, first + 1, location, server);
+    } else if (program == "npm" && first < words.size() && words[first].text == "exec") {
+      check_npx(words, first + 1, location, server);
+    } else if (program == "uvx" || program == "pipx") {
+      check_uvx(words, program == "pipx" && first < words.size() && words[first].text == "run" ? first + 1 : first,
+                location, server);
+    } else if (program == "uv" && first + 1 < words.size() && words[first].text == "tool" &&
+               words[first + 1].text == "run") {
+      check_uvx(words, first + 2, location, server);
+    } else if (program == "docker" || program == "podman" || program == "nerdctl") {
+      check_container(words, first, location, server);
+    } else {
+      check_shell(words, i, location, server);
+    }
+  }
+
+  void check_npx(const std::vector<Word>& words, std::size_t i, const std::string& location,
+                 const std::string& server) {
+    for (; i < words.size(); ++i) {
+      const std::string_view word = words[i].text;
+      if (word == "-p" || word == "--package") {
+        if (i + 1 < words.size() && !npm_spec_pinned(words[i + 1].text)) {
+          report_word(rid::unpinned_package, words[i + 1], location + ".args", server, "npm package without version");
+        }
+        ++i;
+        continue;
+      }
+      if (word.starts_with("--package=")) {
+        if (!npm_spec_pinned(word.substr(10))) {
+          report_word(rid::unpinned_package, words[i], location + ".args", server, "npm package without version");
+        }
+        continue;
+      }
+      if (word.starts_with("-")) continue;
+      if (!npm_spec_pinned(word)) {
+        report_word(rid::unpinned_package, words[i], location + ".args", server, "npm package without version");
+      }
+      return;
+    }
+  }
+
+  void check_uvx(const std::vector<Word>& words, std::size_t i, const std::string& location,
+                 const std::string& server) {
+    for (; i < words.size(); ++i) {
+      const std::string_view word = words[i].text;
+      if (word == "--from" || word == "--spec") {
+        if (i + 1 < words.size() && !python_spec_pinned(words[i + 1].text)) {
+          report_word(rid::unpinned_package, words[i + 1], location + ".args", server,
+                      "Python package without version");
+        }
+        return;  // with --from, the next word is a command name, not a package
+      }
+      if (word == "--python" || word == "-p" || word == "--with" || word == "--index-url" || word == "--index") {
+        ++i;
+        continue;
+      }
+      if (word.starts_with("-")) continue;
+      if (!python_spec_pinned(word)) {
+        report_word(rid::unpinned_package, words[i], location + ".args", server, "Python package without version");
+      }
+      return;
+    }
+  }
+
+  void check_container(const std::vector<Word>& words, std::size_t i, const std::string& location,
+                       const std::string& server) {
+    if (i >= words.size() || (words[i].text != "run" && words[i].text != "create")) return;
+    static constexpr std::array<std::string_view, 30> kTakesValue = {
+        "-e", "--env", "-v", "--volume", "--name", "-p", "--publish", "--network", "--net", "--mount",
+        "--env-file", "-w", "--workdir", "-u", "--user", "--entrypoint", "--platform", "-l", "--label", "--cpus",
+        "-m", "--memory", "--add-host", "--device", "--cap-add", "--cap-drop", "--security-opt", "--tmpfs",
+        "-h", "--hostname"};
+    static constexpr std::array<std::string_view, 5> kTakesValueMore = {"--pull", "--restart", "--pid", "--ipc",
+                                                                         "--userns"};
+    const std::string args_location = location + ".args";
+    for (++i; i < words.size(); ++i) {
+      const std::string_view word = words[i].text;
+      if (word == "--privileged" || word == "--privileged=true") {
+        report_word(rid::privileged_container, words[i], args_location, server, "--privileged");
+        continue;
+      }
+      if (!word.starts_with("-")) {
+        if (!image_pinned(word)) {
+          report_word(rid::unpinned_package, words[i], args_location, server, "container image without a pinned tag");
+        }
+        return;  // the rest are the container's own arguments
+      }
+      std::string_view flag = word;
+      std::optional<Word> value;
+      if (const std::size_t eq = word.find('='); eq != std::string_view::npos && word.starts_with("--")) {
+        flag = word.substr(0, eq);
+        value = Word{word.substr(eq + 1), words[i].node, words[i].offset + eq + 1};
+      } else if (std::find(kTakesValue.begin(), kTakesValue.end(), word) != kTakesValue.end() ||
+                 std::find(kTakesValueMore.begin(), kTakesValueMore.end(), word) != kTakesValueMore.end()) {
+        if (i + 1 < words.size()) value = words[++i];
+      }
+      if (!value) continue;
+      const std::string_view v = value->text;
+      if (flag == "-v" || flag == "--volume") {
+        const std::string_view source = v.substr(0, v.find(':'));
+        if (source == "/" || source.find("docker.sock") != std::string_view::npos) {
+          report_word(rid::privileged_container, *value, args_location, server,
+                      source == "/" ? "host root mounted" : "Docker socket mounted");
+        }
+      } else if (flag == "--mount") {
+        if (v.find("source=/,") != std::string_view::npos || v.find("src=/,") != std::string_view::npos ||
+            v.ends_with("source=/") || v.ends_with("src=/") || v.find("docker.sock") != std::string_view::npos) {
+          report_word(rid::privileged_container, *value, args_location, server, "host root or Docker socket mounted");
+        }
+      } else if (flag == "--cap-add" && (iequals(v, "ALL") || iequals(v, "SYS_ADMIN"))) {
+        report_word(rid::privileged_container, *value, args_location, server, "--cap-add " + std::string(v));
+      } else if ((flag == "--pid" || flag == "--userns") && v == "host") {
+        report_word(rid::privileged_container, *value, args_location, server, std::string(flag) + "=host");
+      }
+    }
+  }
+
+  void check_shell(const std::vector<Word>& words, std::size_t i, const std::string& location,
+                   const std::string& server) {
+    if (i >= words.size()) return;
+    const std::string program = to_lower(basename(words[i].text));
+    static constexpr std::array<std::string_view, 9> kShells = {"sh",   "bash",       "zsh",  "dash", "ksh",
+                                                                "fish", "powershell", "pwsh", "cmd"};
+    if (std::find(kShells.begin(), kShells.end(), program) == kShells.end()) return;
+    for (std::size_t j = i + 1; j + 1 < words.size(); ++j) {
+      const std::string_view flag = words[j].text;
+      const bool run_flag = flag == "-c" || flag == "-lc" || flag == "-ic" || flag == "-ec" || flag == "/c" ||
+                            flag == "/C" || iequals(flag, "-Command") || flag == "--command";
+      if (!run_flag) continue;
+      const Word& script = words[j + 1];
+      const std::string_view text = script.text;
+      const std::size_t at = text.find_first_of("$`%");
+      if (at != std::string_view::npos) {
+        add(rid::shell_interpolation, position_in(*script.node, script.offset), location + ".args", server,
+            program + " " + std::string(flag), std::string(text.substr(0, 80)), text);
+      }
+      return;
+    }
+  }
+
+  // ---- gateway configuration (bulkhead.toml) ------------------------------------------------------------------
+
+  void check_gateway(const Node& root, bool toml) {
+    if (!toml || root.kind != Node::Kind::object) return;
+    const bool named = path_.ends_with("bulkhead.toml");
+    const Node* upstream = root.find("upstream");
+    const Node* auth = root.find("auth");
+    const bool gateway = named || (upstream != nullptr && upstream->kind == Node::Kind::array) ||
+                         (root.find("server") != nullptr && auth != nullptr);
+    if (!gateway) return;
+    if (auth != nullptr) {
+      if (const Node* mode = auth->find("mode"); mode != nullptr && mode->is_string() && mode->text == "none") {
+        add(rid::auth_disabled, mode->position, "auth.mode", "", "mode = \"none\"", "mode = \"none\"", "auth.mode");
+      }
+    }
+    const Node* policy = root.find("policy");
+    const Node* dir = policy != nullptr ? policy->find("dir") : nullptr;
+    const bool has_policy = dir != nullptr && dir->is_string() && !dir->text.empty();
+    if (!has_policy && upstream != nullptr && upstream->kind == Node::Kind::array && !upstream->children.empty()) {
+      const Node& first = upstream->children.front();
+      Position position = first.position;
+      if (const Node* name = first.find("name"); name != nullptr) position = name->key_position;
+      add(rid::unscoped_tools, position, "policy", "", "no [policy] dir: every upstream tool is reachable",
+          "[policy] missing", "policy");
+    }
+  }
+
+  // ---- cross-cutting ------------------------------------------------------------------------------------------
+
+  void report_shared_credentials() {
+    for (const auto& [secret, uses] : secret_uses_) {
+      std::vector<std::string> servers;
+      for (const SecretUse& use : uses) {
+        if (!use.server.empty() && std::find(servers.begin(), servers.end(), use.server) == servers.end()) {
+          servers.push_back(use.server);
+        }
+      }
+      if (servers.size() < 2) continue;
+      std::string names;
+      for (const std::string& server : servers) names += (names.empty() ? "" : ", ") + server;
+      for (const SecretUse& use : uses) {
+        if (use.server.empty()) continue;
+        const Finding original = findings_[use.finding];
+        add(rid::shared_credential, original.position, original.location, use.server, "servers: " + names,
+            rules::redact(secret), secret);
+      }
+    }
+  }
+
+  void apply_ignores(const std::vector<IgnoreDirective>& directives, std::size_t* suppressed) {
+    if (directives.empty()) return;
+    std::vector<Finding> kept;
+    for (Finding& finding : findings_) {
+      const bool ignored = std::any_of(directives.begin(), directives.end(), [&](const IgnoreDirective& d) {
+        const bool line = finding.position.line == d.line || finding.position.line == d.line + 1;
+        return line && (d.rule_ids.empty() ||
+                        std::find(d.rule_ids.begin(), d.rule_ids.end(), finding.rule_id) != d.rule_ids.end());
+      });
+      if (ignored) {
+        if (suppressed != nullptr) ++*suppressed;
+      } else {
+        kept.push_back(std::move(finding));
+      }
+    }
+    findings_ = std::move(kept);
+  }
+
+  void report_malformed(std::string_view text, const detail::ParseError& error) {
+    add(rid::malformed_file, error.position, "", "", error.message, error.message, "malformed");
+    // The file cannot be read as a document, but credentials in it are still credentials.
+    detail::PositionTracker tracker(text);
+    for (const rules::CredentialMatch& match : matcher_.find(text)) {
+      add_secret(match.rule_id, match.kind, tracker.at(match.offset), "", "", text.substr(match.offset, match.length));
+    }
+  }
+
+  std::string_view path_;
+  rules::CredentialMatcher& matcher_;
+  std::vector<Finding> findings_;
+  std::vector<ServerRef> servers_;
+  std::unordered_map<const Node*, std::string> server_by_node_;
+  std::map<std::string, std::vector<SecretUse>> secret_uses_;
+};
+
+}  // namespace
+
+std::vector<Finding> detail::scan_document(std::string_view path, std::string_view text,
+                                           rules::CredentialMatcher& matcher, std::size_t* suppressed) {
+  return Engine(path, matcher).run(text, suppressed);
+}
+
+}  // namespace bulkhead::scan

@@ -1,0 +1,33 @@
+#include "upstream/detail/waiters.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace bulkhead::upstream::detail {
+
+asio::awaitable<bool> Waiters::wait_until(std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  auto it = timers_.insert(timers_.end(), &timer);
+  boost::system::error_code ec;
+  try {
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  } catch (...) {
+    timers_.erase(it);
+    throw;
+  }
+  timers_.erase(it);
+  co_return ec == asio::error::operation_aborted;
+}
+
+void Waiters::notify_all() {
+  for (asio::steady_timer* timer : timers_) timer->cancel();
+}
+
+asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace bulkhead::upstream::detail

@@ -1,0 +1,470 @@
+// HTTP upstream (MCP Streamable HTTP): each Session is one real upstream session. initialize is POSTed, its
+// Mcp-Session-Id kept and sent (with MCP-Protocol-Version) on every later request; a background GET SSE stream
+// (skipped when the server answers 405) feeds the session's listener; close() sends DELETE.
+//
+// Routing of what the server sends:
+//   on a request's POST (JSON or SSE): the response ends the request (caller id restored); progress for one of
+//     this session's tokens → the owning request's on_message (caller token restored); every other message
+//     (server→client requests, notifications) → that request's on_message.
+//   on the GET stream: responses/progress for open requests are routed as above; everything else → listener.
+// Only config.headers and SessionParams::extra_headers are added to upstream requests, nothing of the client.
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "upstream/detail/factories.h"
+#include "upstream/detail/id_map.h"
+#include "upstream/detail/protocol.h"
+#include "upstream/detail/session_channel.h"
+#include "upstream/detail/waiters.h"
+
+namespace bulkhead::upstream::detail {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::uint64_t kCallerSession = 1;  // one caller per HTTP wire
+constexpr std::chrono::milliseconds kGetRetryInitial{500};
+constexpr std::chrono::milliseconds kGetRetryMax{30'000};
+
+struct HttpShared {
+  asio::any_io_executor executor;
+  UpstreamConfig config;
+  http::Client* client = nullptr;
+  std::string label;  // "upstream 'u'"
+  bool shut_down = false;
+  std::vector<std::weak_ptr<struct HttpWire>> wires;  // open sessions, for shutdown
+};
+
+struct HttpWire {
+  std::shared_ptr<HttpShared> shared;
+  http::Headers base_headers;  // config.headers, then the tenant's extra_headers
+  std::string session_id;
+  std::string protocol_version;
+  json::Value init_result;
+  CallTable calls;
+  std::shared_ptr<SessionChannel> channel;
+  std::shared_ptr<http::CancelSignal> get_cancel = std::make_shared<http::CancelSignal>();
+  Waiters close_wake;
+  std::string last_event_id;
+  bool closed = false;
+  bool expired = false;
+
+  [[nodiscard]] const std::string& label() const { return shared->label; }
+
+  [[nodiscard]] http::Headers headers(bool post) const {
+    http::Headers h = base_headers;
+    if (post) {
+      h.set("Content-Type", "application/json");
+      h.set("Accept", "application/json, text/event-stream");
+    } else {
+      h.set("Accept", "text/event-stream");
+    }
+    if (!session_id.empty()) h.set("Mcp-Session-Id", session_id);
+    if (!protocol_version.empty()) h.set("MCP-Protocol-Version", protocol_version);
+    return h;
+  }
+};
+
+// client->request with a deadline enforced through the cancel signal (the client's own timeout only covers the
+// time to the first byte of an SSE response).
+asio::awaitable<core::Result<http::ClientResponse>> exchange_until(const HttpShared& shared,
+                                                                   http::ClientRequest request,
+                                                                   http::SseCallback on_event,
+                                                                   std::shared_ptr<http::CancelSignal> cancel,
+                                                                   SteadyClock::time_point deadline) {
+  auto now = SteadyClock::now();
+  request.timeout = std::max(std::chrono::milliseconds(1),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+  auto timer = std::make_shared<asio::steady_timer>(shared.executor, deadline);
+  auto fired = std::make_shared<bool>(false);
+  asio::co_spawn(
+      shared.executor,
+      [timer, cancel, fired]() -> asio::awaitable<void> {
+        boost::system::error_code ec;
+        co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+          *fired = true;
+          cancel->cancel();
+        }
+      },
+      asio::detached);
+  auto result = co_await shared.client->request(std::move(request), std::move(on_event), cancel);
+  timer->cancel();
+  if (*fired && (!result || result->is_sse)) {
+    co_return core::fail(core::Reason::upstream_timeout, "deadline passed");
+  }
+  co_return result;
+}
+
+// A message from the server on a POST stream (call set) or the GET stream (call null).
+void route_incoming(HttpWire& wire, const std::shared_ptr<PendingCall>& call, mcp::Message message) {
+  if (message.is_response()) {
+    if (message.id.is_null()) {
+      spdlog::warn("{}: error without id: {}", wire.label(), json::serialize(message.error));
+      return;
+    }
+    if (!wire.calls.complete(std::move(message))) spdlog::debug("{}: response for an unknown id", wire.label());
+    return;
+  }
+  if (message.is_notification() && message.method == "notifications/progress") {
+    if (!wire.calls.deliver_progress(std::move(message))) spdlog::debug("{}: stray progress dropped", wire.label());
+    return;
+  }
+  if (call && !call->outcome) {
+    call->deliver(std::move(message));
+  } else {
+    wire.channel->deliver(std::move(message));
+  }
+}
+
+http::SseCallback stream_callback(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call) {
+  return [wire, call](http::SseEvent event) -> asio::awaitable<bool> {
+    if (!call && !event.id.empty()) wire->last_event_id = event.id;
+    if (event.data.empty()) co_return true;  // priming events carry only an id
+    auto message = parse_wire(event.data);
+    if (!message) {
+      spdlog::warn("{}: skipped a malformed event ({} bytes): {}", wire->label(), event.data.size(),
+                   message.error().message);
+      co_return true;
+    }
+    route_incoming(*wire, call, std::move(*message));
+    if (wire->closed) co_return false;
+    co_return !(call && call->outcome);
+  };
+}
+
+std::string upstream_error_text(const std::string& body) {
+  auto message = parse_wire(body);
+  if (!message || message->kind != mcp::Message::Kind::error) return {};
+  const std::string* text = message->error.find_string("message");
+  return text ? *text : std::string{};
+}
+
+// POSTs one request and finishes `call` from what comes back.
+asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call, std::string body,
+                                std::shared_ptr<http::CancelSignal> cancel, SteadyClock::time_point deadline) {
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = wire->shared->config.url;
+  request.headers = wire->headers(true);
+  request.body = std::move(body);
+  auto result = co_await exchange_until(*wire->shared, std::move(request), stream_callback(wire, call), cancel,
+                                        deadline);
+  if (call->outcome) co_return;
+  if (!result) {
+    call->finish(core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message)));
+    co_return;
+  }
+  const http::ClientResponse& response = *result;
+  if (response.status == 404 && !wire->session_id.empty()) {
+    wire->expired = true;
+    call->finish(core::fail(core::Reason::upstream_unavailable,
+                            fmt::format("{}: the upstream session expired (HTTP 404); open a new session",
+                                        wire->label())));
+    co_return;
+  }
+  if (response.is_sse) {
+    call->finish(core::fail(core::Reason::upstream_unavailable,
+                            fmt::format("{}: the response stream ended without a response", wire->label())));
+    co_return;
+  }
+  if (response.status >= 200 && response.status < 300) {
+    auto message = parse_wire(response.body);
+    if (message && message->is_response() && !message->id.is_null() && wire->calls.complete(std::move(*message))) {
+      co_return;
+    }
+    call->finish(core::fail(core::Reason::upstream_unavailable,
+                            fmt::format("{}: invalid response (HTTP {})", wire->label(), response.status)));
+    co_return;
+  }
+  // A JSON-RPC error answering our id is the server's answer; anything else is a transport failure.
+  auto message = parse_wire(response.body);
+  if (message && message->kind == mcp::Message::Kind::error && !message->id.is_null() &&
+      wire->calls.complete(std::move(*message))) {
+    co_return;
+  }
+  std::string detail = upstream_error_text(response.body);
+  call->finish(core::fail(core::Reason::upstream_unavailable,
+                          fmt::format("{}: HTTP {}{}{}", wire->label(), response.status, detail.empty() ? "" : ": ",
+                                      detail)));
+}
+
+// POSTs a notification or a response; the server answers 202 (or 200).
+asio::awaitable<core::Result<void>> post_oneway(std::shared_ptr<HttpWire> wire, std::string body,
+                                                std::chrono::milliseconds timeout) {
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = wire->shared->config.url;
+  request.headers = wire->headers(true);
+  request.body = std::move(body);
+  auto result = co_await exchange_until(*wire->shared, std::move(request), [](http::SseEvent) -> asio::awaitable<bool> {
+    co_return true;
+  }, std::make_shared<http::CancelSignal>(), SteadyClock::now() + timeout);
+  if (!result) {
+    co_return core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message));
+  }
+  if (result->status == 404 && !wire->session_id.empty()) {
+    wire->expired = true;
+    co_return core::fail(core::Reason::upstream_unavailable,
+                         fmt::format("{}: the upstream session expired (HTTP 404)", wire->label()));
+  }
+  if (result->status < 200 || result->status >= 300) {
+    std::string detail = upstream_error_text(result->body);
+    co_return core::fail(core::Reason::upstream_unavailable,
+                         fmt::format("{}: HTTP {}{}{}", wire->label(), result->status, detail.empty() ? "" : ": ",
+                                     detail));
+  }
+  co_return core::Result<void>{};
+}
+
+asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
+  auto retry = kGetRetryInitial;
+  while (!wire->closed && !wire->expired && !wire->shared->shut_down) {
+    http::ClientRequest request;
+    request.method = "GET";
+    request.url = wire->shared->config.url;
+    request.headers = wire->headers(false);
+    if (!wire->last_event_id.empty()) request.headers.set("Last-Event-ID", wire->last_event_id);
+    request.timeout = wire->shared->config.connect_timeout;
+    auto result = co_await wire->shared->client->request(std::move(request), stream_callback(wire, nullptr),
+                                                         wire->get_cancel);
+    if (wire->closed) break;
+    if (result) {
+      if (result->status == 405) {
+        spdlog::debug("{}: no GET stream (405)", wire->label());
+        break;
+      }
+      if (result->status == 404) {
+        wire->expired = true;
+        break;
+      }
+      if (!result->is_sse) {
+        spdlog::debug("{}: GET stream refused (HTTP {})", wire->label(), result->status);
+        break;
+      }
+      retry = kGetRetryInitial;  // a stream that ended normally is reopened soon
+    } else {
+      spdlog::debug("{}: GET stream failed: {}", wire->label(), result.error().message);
+    }
+    co_await wire->close_wake.wait_until(SteadyClock::now() + retry);
+    retry = std::min(retry * 2, kGetRetryMax);
+  }
+}
+
+asio::awaitable<void> send_delete(std::shared_ptr<HttpWire> wire) {
+  if (wire->session_id.empty() || wire->expired) co_return;
+  http::ClientRequest request;
+  request.method = "DELETE";
+  request.url = wire->shared->config.url;
+  request.headers = wire->headers(false);
+  request.headers.remove("Accept");
+  auto result = co_await exchange_until(*wire->shared, std::move(request), {},
+                                        std::make_shared<http::CancelSignal>(),
+                                        SteadyClock::now() + wire->shared->config.connect_timeout);
+  if (!result) spdlog::debug("{}: DELETE failed: {}", wire->label(), result.error().message);
+}
+
+// The synchronous part of closing: stops the GET stream and fails what is in flight.
+void mark_closed(HttpWire& wire) {
+  wire.closed = true;
+  wire.channel->close();
+  wire.get_cancel->cancel();
+  wire.close_wake.notify_all();
+  wire.calls.fail_all(core::Error{core::Reason::upstream_unavailable,
+                                  fmt::format("{}: upstream session closed", wire.label())});
+}
+
+class HttpSession final : public Session {
+ public:
+  explicit HttpSession(std::shared_ptr<HttpWire> wire) : wire_(std::move(wire)) {}
+  ~HttpSession() override {
+    if (wire_->closed) return;
+    mark_closed(*wire_);
+    asio::co_spawn(wire_->shared->executor, send_delete(wire_), asio::detached);
+  }
+
+  [[nodiscard]] const json::Value& initialize_result() const override { return wire_->init_result; }
+
+  asio::awaitable<core::Result<mcp::Message>> request(mcp::Message request, MessageSink on_message,
+                                                      std::chrono::milliseconds timeout) override {
+    std::shared_ptr<HttpWire> wire = wire_;
+    if (auto open = check_open(*wire); !open) co_return std::unexpected(open.error());
+    if (!request.is_request()) {
+      co_return core::fail(core::Reason::invalid_request, "request() needs a JSON-RPC request");
+    }
+    if (request.method == "initialize") co_return mcp::make_result(request.id, wire->init_result);
+    std::string method = request.method;
+    auto deadline = SteadyClock::now() + timeout;
+    auto call = wire->calls.register_call(request, kCallerSession);
+    CallGuard guard(wire->calls, call->wire_id);
+    auto cancel = std::make_shared<http::CancelSignal>();
+    asio::co_spawn(wire->shared->executor, post_call(wire, call, mcp::serialize(request), cancel, deadline),
+                   asio::detached);
+    auto outcome = co_await await_outcome(call, on_message, deadline);
+    if (outcome) co_return std::move(*outcome);
+    cancel->cancel();
+    if (!wire->closed && !wire->expired) {
+      json::Value params = json::Value::object();
+      params.set("requestId", call->wire_id);
+      params.set("reason", "timeout");
+      std::string body = mcp::serialize(mcp::make_notification("notifications/cancelled", std::move(params)));
+      auto notify = [](std::shared_ptr<HttpWire> w, std::string b) -> asio::awaitable<void> {
+        auto r = co_await post_oneway(w, std::move(b), w->shared->config.connect_timeout);
+        if (!r) spdlog::debug("{}: cancel notification failed: {}", w->label(), r.error().message);
+      };
+      asio::co_spawn(wire->shared->executor, notify(wire, std::move(body)), asio::detached);
+    }
+    co_return core::fail(core::Reason::upstream_timeout,
+                         fmt::format("{} did not answer '{}' within {} ms", wire->label(), method, timeout.count()));
+  }
+
+  asio::awaitable<core::Result<void>> send(mcp::Message message) override {
+    std::shared_ptr<HttpWire> wire = wire_;
+    if (auto open = check_open(*wire); !open) co_return std::unexpected(open.error());
+    if (message.is_request()) {
+      co_return core::fail(core::Reason::invalid_request, "send() takes notifications and responses");
+    }
+    if (message.is_notification()) {
+      if (message.method == "notifications/initialized") co_return core::Result<void>{};
+      if (message.method == "notifications/cancelled" && !wire->calls.map_cancelled(message, kCallerSession)) {
+        co_return core::Result<void>{};
+      }
+    }
+    co_return co_await post_oneway(wire, mcp::serialize(message), wire->shared->config.request_timeout);
+  }
+
+  void set_listener(MessageSink listener) override { wire_->channel->set_listener(std::move(listener)); }
+
+  asio::awaitable<void> close() override {
+    std::shared_ptr<HttpWire> wire = wire_;
+    if (wire->closed) co_return;
+    mark_closed(*wire);
+    co_await send_delete(wire);
+  }
+
+ private:
+  static core::Result<void> check_open(const HttpWire& wire) {
+    if (wire.closed) return core::fail(core::Reason::upstream_unavailable, "upstream session is closed");
+    if (wire.expired) {
+      return core::fail(core::Reason::upstream_unavailable,
+                        fmt::format("{}: the upstream session expired; open a new session", wire.label()));
+    }
+    return {};
+  }
+
+  std::shared_ptr<HttpWire> wire_;
+};
+
+class HttpUpstream final : public Upstream {
+ public:
+  HttpUpstream(asio::any_io_executor executor, UpstreamConfig config, http::Client& client)
+      : shared_(std::make_shared<HttpShared>()) {
+    shared_->executor = std::move(executor);
+    shared_->label = fmt::format("upstream '{}'", config.name);
+    shared_->config = std::move(config);
+    shared_->client = &client;
+  }
+  ~HttpUpstream() override {
+    shared_->shut_down = true;
+    for (auto& weak : shared_->wires) {
+      if (auto wire = weak.lock(); wire && !wire->closed) mark_closed(*wire);
+    }
+  }
+
+  [[nodiscard]] const UpstreamConfig& config() const noexcept override { return shared_->config; }
+
+  asio::awaitable<core::Result<std::unique_ptr<Session>>> open_session(SessionParams params) override {
+    auto shared = shared_;
+    if (shared->shut_down) {
+      co_return core::fail(core::Reason::upstream_unavailable, fmt::format("{} is shut down", shared->label));
+    }
+    auto wire = std::make_shared<HttpWire>();
+    wire->shared = shared;
+    for (const auto& [name, value] : shared->config.headers.all()) wire->base_headers.add(name, value);
+    for (const auto& [name, value] : params.extra_headers.all()) wire->base_headers.set(name, value);
+    wire->channel = std::make_shared<SessionChannel>(shared->executor, kCallerSession);
+
+    json::Value capabilities =
+        params.client_capabilities.is_object() ? params.client_capabilities : advertised_capabilities({});
+    mcp::Message init = make_initialize(params, capabilities);
+    auto call = wire->calls.register_call(init, kInternalSession);
+    CallGuard guard(wire->calls, call->wire_id);
+    http::ClientRequest request;
+    request.method = "POST";
+    request.url = shared->config.url;
+    request.headers = wire->headers(true);
+    request.body = mcp::serialize(init);
+    auto response = co_await exchange_until(*shared, std::move(request), stream_callback(wire, call),
+                                            std::make_shared<http::CancelSignal>(),
+                                            SteadyClock::now() + shared->config.connect_timeout);
+    if (!response) {
+      co_return core::fail(response.error().reason,
+                           fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
+    }
+    if (!call->outcome && response->status >= 200 && response->status < 300 && !response->is_sse) {
+      if (auto message = parse_wire(response->body); message && message->is_response()) {
+        wire->calls.complete(std::move(*message));
+      }
+    }
+    if (!call->outcome || !*call->outcome) {
+      std::string detail = upstream_error_text(response->body);
+      co_return core::fail(core::Reason::upstream_unavailable,
+                           fmt::format("{}: initialize failed (HTTP {}{}{})", shared->label, response->status,
+                                       detail.empty() ? "" : ": ", detail));
+    }
+    auto result = check_initialize(**call->outcome, shared->label);
+    if (!result) co_return std::unexpected(result.error());
+    if (auto id = response->headers.get("Mcp-Session-Id")) wire->session_id = std::string(*id);
+    wire->init_result = std::move(*result);
+    wire->protocol_version = *wire->init_result.find_string("protocolVersion");
+
+    auto initialized = co_await post_oneway(
+        wire, mcp::serialize(mcp::make_notification("notifications/initialized", json::Value())),
+        shared->config.connect_timeout);
+    if (!initialized) {
+      asio::co_spawn(shared->executor, send_delete(wire), asio::detached);
+      co_return std::unexpected(initialized.error());
+    }
+    asio::co_spawn(shared->executor, get_stream(wire), asio::detached);
+    std::erase_if(shared->wires, [](const auto& w) { return w.expired(); });
+    shared->wires.push_back(wire);
+    co_return std::unique_ptr<Session>(new HttpSession(wire));
+  }
+
+  [[nodiscard]] std::vector<ProcessInfo> processes() const override { return {}; }
+  asio::awaitable<void> stop_tenant(std::string) override { co_return; }
+  asio::awaitable<void> shutdown() override {
+    auto shared = shared_;
+    shared->shut_down = true;
+    auto wires = std::move(shared->wires);
+    shared->wires.clear();
+    for (auto& weak : wires) {
+      auto wire = weak.lock();
+      if (!wire || wire->closed) continue;
+      mark_closed(*wire);
+      co_await send_delete(wire);
+    }
+  }
+
+ private:
+  std::shared_ptr<HttpShared> shared_;
+};
+
+}  // namespace
+
+std::unique_ptr<Upstream> make_http_upstream(asio::any_io_executor executor, UpstreamConfig config,
+                                             http::Client& client, const core::Clock&) {
+  return std::make_unique<HttpUpstream>(std::move(executor), std::move(config), client);
+}
+
+}  // namespace bulkhead::upstream::detail
