@@ -122,6 +122,12 @@ def main():
             w(f"| Saturated throughput vs direct, {c} connections, echo upstream on the same core | ≥ 0.5× "
               f"(DESIGN.md; ≥ 0.8× applies to an upstream-bound server) | {ratio:.2f}× "
               f"({fmt(g['rps'], 0)} vs {fmt(d['rps'], 0)} req/s) | {verdict(ratio >= 0.5)} |")
+    d, g = runs.get("everything-direct"), runs.get("everything-gateway")
+    if ok(d) and ok(g):
+        ratio = g["rps"] / d["rps"]
+        w(f"| Saturated throughput vs direct, upstream-bound (server-everything over HTTP, {g['connections']} "
+          f"connections) | ≥ 0.8× | {ratio:.2f}× ({fmt(g['rps'], 0)} vs {fmt(d['rps'], 0)} req/s) | "
+          f"{verdict(ratio >= 0.8)} |")
     gcpu = None
     for c in sat:
         g, ticks, dticks = runs.get(f"gateway-sat-{c}"), cpu.get(f"gateway-sat-{c}"), cpu.get(f"direct-sat-{c}")
@@ -167,14 +173,14 @@ def main():
     if cpu:
         w("### CPU time per request (saturated runs, utime+stime from /proc/PID/stat)")
         w("")
-        w("| Run | Requests | Gateway µs/req | Echo upstream µs/req |")
+        w("| Run | Requests | Gateway µs/req | Upstream µs/req |")
         w("|---|---|---|---|")
         for name, ticks in cpu.items():
             r = runs.get(name)
             if not ok(r):
                 continue
             per = [t / a.clk_tck / r["requests"] * 1e6 for t in ticks]
-            if name.startswith("gateway"):
+            if name.startswith("gateway") or name == "everything-gateway":
                 w(f"| {name} | {r['requests']:,} | {fmt(per[0], 2)} | {fmt(per[1], 2) if len(per) > 1 else 'n/a'} |")
             else:
                 w(f"| {name} | {r['requests']:,} | — | {fmt(per[0], 2)} |")

@@ -5,13 +5,15 @@
 #       low load (1 connection, >= 10,000 requests: p50/p99, added latency) and saturated (32/64 connections):
 #       throughput ratio, and CPU time per request of the gateway and of the echo upstream (/proc/PID/stat).
 #   (3) supergateway and mcp-proxy each fronting the stdio echo server vs bulkhead fronting the same stdio server.
+#   (2b) upstream-bound: server-everything (test/peers) over HTTP, direct vs through bulkhead: throughput ratio.
 #   (4) RSS of the gateway idle and with 1,000 open sessions.
 #
 # Builds nothing: expects build/bin/bulkhead, build/bin/bulkhead-echo, build/bin/bulkhead-load (configure with
 # -DBULKHEAD_BENCH=ON) and bench/peers/node_modules (scripts/install-deps.sh). Servers are pinned to one core
 # (SERVER_CPU, default 0) and the load client to the other (LOAD_CPU, default 1). Loopback only; every process it
 # starts is stopped on exit. Environment overrides: BUILD_DIR, BULKHEAD, BENCH_BIN, BENCH_OUT, LOW_REQUESTS,
-# LOW_ROUNDS, SAT_SECONDS, SAT_CONNECTIONS, PEER_CONNECTIONS, PEER_SECONDS, SESSIONS, SKIP_PEERS=1, SKIP_GATEWAY=1.
+# LOW_ROUNDS, SAT_SECONDS, SAT_CONNECTIONS, PEER_CONNECTIONS, PEER_SECONDS, SESSIONS, SKIP_PEERS=1, SKIP_GATEWAY=1,
+# SKIP_EVERYTHING=1, EVERYTHING (path of server-everything's dist/index.js).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,10 +34,12 @@ SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 SKIP_PEERS=${SKIP_PEERS:-0}
 SKIP_GATEWAY=${SKIP_GATEWAY:-0}
+SKIP_EVERYTHING=${SKIP_EVERYTHING:-0}
 
 ECHO=$BENCH_BIN/bulkhead-echo
 LOAD=$BENCH_BIN/bulkhead-load
 PEERS=$root/bench/peers/node_modules
+EVERYTHING=${EVERYTHING:-$root/test/peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js}
 for bin in "$ECHO" "$LOAD"; do
   [ -x "$bin" ] || { echo "run.sh: missing $bin (cmake -DBULKHEAD_BENCH=ON, then build)" >&2; exit 2; }
 done
@@ -199,6 +203,24 @@ for c in $SAT_CONNECTIONS; do
   fi
 done
 if [ "$SKIP_GATEWAY" != 1 ]; then stop_last; fi  # gw-http
+
+# --- (2b): upstream-bound: server-everything over HTTP, direct vs through the gateway (the ≥ 0.8× goal) ---------
+if [ "$SKIP_GATEWAY" != 1 ] && [ "$SKIP_EVERYTHING" != 1 ] && [ -f "$EVERYTHING" ]; then
+  port=$(free_port)
+  start everything env PORT="$port" node "$EVERYTHING" streamableHttp
+  wait_http "http://127.0.0.1:$port/mcp" everything
+  everything_pid=$started_pid
+  gateway gw-everything "[[upstream]]
+name = \"everything\"
+transport = \"http\"
+url = \"http://127.0.0.1:$port/mcp\""
+  measure_cpu everything-direct "$everything_pid" -- --url "http://127.0.0.1:$port/mcp" \
+    --connections "$PEER_CONNECTIONS" --duration "$PEER_SECONDS" --warmup 300
+  measure_cpu everything-gateway "$gateway_pid" "$everything_pid" -- --url "$gateway_url" --tool everything__echo \
+    --connections "$PEER_CONNECTIONS" --duration "$PEER_SECONDS" --warmup 300
+  stop_last  # gw-everything
+  stop_last  # everything
+fi
 
 # --- (4): RSS idle and with SESSIONS open sessions (fresh gateway in front of the HTTP echo) --------------------
 if [ "$SKIP_GATEWAY" != 1 ]; then

@@ -26,7 +26,7 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 
 # npm test peers (pinned in package-lock.json files).
-for dir in test/peers bench/peers; do
+for dir in test/peers test/scan/peers bench/peers; do
   [ -f "$here/$dir/package-lock.json" ] || continue
   stamp="$here/$dir/node_modules/.bulkhead-lock.sha256"
   sum=$(sha256sum "$here/$dir/package-lock.json" | cut -d' ' -f1)

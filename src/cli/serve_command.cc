@@ -78,7 +78,7 @@ int run_gateway(const std::string& config_path, const std::string& ready_file, c
     fmt::print(stderr, "bulkhead: cannot write ready file {}\n", ready_file);
     return 2;
   }
-  if (!banner.empty()) fmt::print("{}", fmt::runtime(banner), ports.empty() ? 0 : ports.front());
+  if (!banner.empty()) fmt::print(fmt::runtime(banner), ports.empty() ? 0 : ports.front());
   std::fflush(stdout);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

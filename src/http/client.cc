@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -61,6 +62,7 @@ bool CancelSignal::cancelled() const noexcept { return state_->cancelled.load();
 namespace {
 
 namespace bhttp = boost::beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
@@ -73,6 +75,7 @@ struct PooledConnection {
   explicit PooledConnection(const asio::any_io_executor& executor, std::string pool_key)
       : socket(executor), key(std::move(pool_key)) {}
   tcp::socket socket;
+  std::unique_ptr<ssl::stream<tcp::socket&>> tls;  // https only; wraps `socket`
   boost::beast::flat_buffer buffer;
   std::string key;
 };
@@ -93,7 +96,8 @@ struct Exchange {
   }
 };
 
-// True when an idle pooled socket still looks usable: no EOF and no unsolicited bytes waiting.
+// True when an idle pooled socket still looks usable: no EOF and no unsolicited bytes waiting (for TLS
+// those would be an alert, typically close_notify).
 bool idle_socket_alive(tcp::socket& socket) {
   if (!socket.is_open()) return false;
   char byte = 0;
@@ -102,12 +106,37 @@ bool idle_socket_alive(tcp::socket& socket) {
 }
 
 struct Pool {
-  Pool(asio::any_io_executor ex, Client::Options opts) : executor(std::move(ex)), options(opts) {}
+  Pool(asio::any_io_executor ex, Client::Options opts) : executor(std::move(ex)), options(std::move(opts)) {}
 
   asio::any_io_executor executor;
   Client::Options options;
   std::mutex mu;
   std::unordered_map<std::string, std::vector<std::unique_ptr<PooledConnection>>> idle;
+  std::optional<ssl::context> tls;  // built on first https use
+  std::string tls_error;
+
+  core::Result<ssl::context*> tls_context() {
+    std::lock_guard lock(mu);
+    if (!tls && tls_error.empty()) {
+      ssl::context ctx(ssl::context::tls_client);
+      error_code ec;
+      ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                      ec);
+      if (options.tls_ca_file.empty()) {
+        ctx.set_default_verify_paths(ec);
+      } else {
+        ctx.load_verify_file(options.tls_ca_file, ec);
+      }
+      if (ec) {
+        tls_error = "cannot load TLS trust store " + options.tls_ca_file + ": " + ec.message();
+      } else {
+        tls.emplace(std::move(ctx));
+      }
+    }
+    if (!tls) return core::fail(core::Reason::upstream_unavailable, tls_error);
+    return &*tls;
+  }
 
   std::unique_ptr<PooledConnection> acquire(const std::string& key) {
     std::vector<std::unique_ptr<PooledConnection>> dead;  // closed outside the lock
@@ -120,7 +149,7 @@ struct Pool {
       while (!list.empty()) {
         auto c = std::move(list.back());
         list.pop_back();
-        if (idle_socket_alive(c->socket)) {
+        if (idle_socket_alive(c->socket) && c->buffer.size() == 0) {
           found = std::move(c);
           break;
         }
@@ -131,7 +160,7 @@ struct Pool {
   }
 
   void release(std::unique_ptr<PooledConnection> c) {
-    c->buffer.clear();
+    if (c->buffer.size() != 0) return;  // unsolicited bytes after the response: not reusable
     std::lock_guard lock(mu);
     auto& list = idle[c->key];
     if (list.size() < options.max_idle_per_host) list.push_back(std::move(c));
@@ -217,7 +246,7 @@ class CancelRegistration {
 class ClientImpl final : public Client {
  public:
   ClientImpl(asio::any_io_executor executor, Options options)
-      : pool_(std::make_shared<Pool>(std::move(executor), options)) {}
+      : pool_(std::make_shared<Pool>(std::move(executor), std::move(options))) {}
   ~ClientImpl() override { pool_->clear(); }
 
   asio::awaitable<core::Result<ClientResponse>> request(ClientRequest request, SseCallback on_event,
@@ -233,17 +262,149 @@ class ClientImpl final : public Client {
   std::shared_ptr<Pool> pool_;
 };
 
+// Everything one attempt needs; lives in ClientImpl::run's frame.
+struct AttemptContext {
+  Pool& pool;
+  const ClientRequest& req;
+  const detail::Url& url;
+  const std::string& head;
+  SseCallback& on_event;
+  Exchange& exchange;
+  asio::steady_timer& deadline;
+  bool has_deadline;
+};
+
+struct AttemptOutcome {
+  bool retry = false;     // a reused connection failed before any response byte: try once more, fresh
+  bool reusable = false;  // the response was read completely and the connection may be pooled
+  core::Result<ClientResponse> result = core::fail(core::Reason::internal_error, "no result");
+};
+
+std::unexpected<core::Error> exchange_failure(const Exchange& exchange, const std::string& where,
+                                              std::string_view what, const error_code& ec) {
+  if (exchange.timed_out) {
+    return core::fail(core::Reason::upstream_timeout, "upstream " + where + " timed out (" + std::string(what) + ")");
+  }
+  if (exchange.cancelled) return core::fail(core::Reason::upstream_unavailable, "request to " + where + " cancelled");
+  return core::fail(core::Reason::upstream_unavailable,
+                    "upstream " + where + ": " + std::string(what) + " failed: " + ec.message());
+}
+
+template <class Stream>
+asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& conn, bool reused,
+                                           AttemptContext& ctx) {
+  AttemptOutcome outcome;
+  const std::string& where = ctx.url.authority;
+  Exchange& exchange = ctx.exchange;
+  error_code ec;
+
+  const std::array<asio::const_buffer, 2> out{asio::buffer(ctx.head), asio::buffer(ctx.req.body)};
+  co_await asio::async_write(stream, out, redirect(ec));
+  if (ec) {
+    outcome.retry = reused && !exchange.timed_out && !exchange.cancelled;
+    outcome.result = exchange_failure(exchange, where, "send", ec);
+    co_return outcome;
+  }
+
+  bhttp::response_parser<bhttp::empty_body> parser;
+  parser.header_limit(kResponseHeaderLimit);
+  parser.body_limit(ctx.pool.options.max_response_bytes);
+  if (ctx.req.method == "HEAD") parser.skip(true);
+  co_await bhttp::async_read_header(stream, conn.buffer, parser, redirect(ec));
+  if (ec) {
+    const bool nothing_received =
+        conn.buffer.size() == 0 && (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                                    ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+    outcome.retry = reused && nothing_received && !exchange.timed_out && !exchange.cancelled;
+    outcome.result = exchange_failure(exchange, where, "read response", ec);
+    co_return outcome;
+  }
+
+  ClientResponse response;
+  const auto& header = parser.get();
+  response.status = static_cast<int>(header.result_int());
+  for (const auto& field : header) {
+    response.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  const bool sse = detail::istarts_with(header[bhttp::field::content_type], "text/event-stream");
+
+  if (sse && ctx.on_event) {
+    response.is_sse = true;
+    if (ctx.has_deadline) ctx.deadline.cancel();  // the timeout covered the time to the first byte only
+    bhttp::response_parser<bhttp::buffer_body> body_parser(std::move(parser));
+    body_parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
+    SseParser sse_parser;
+    std::vector<SseEvent> events;
+    std::string chunk(kSseChunk, '\0');
+    std::size_t since_event = 0;
+    bool stopped = false;
+    while (!body_parser.is_done()) {
+      body_parser.get().body().data = chunk.data();
+      body_parser.get().body().size = chunk.size();
+      co_await bhttp::async_read_some(stream, conn.buffer, body_parser, redirect(ec));
+      if (ec == bhttp::error::need_buffer) ec = {};
+      const std::size_t n = chunk.size() - body_parser.get().body().size;
+      if (n > 0) sse_parser.feed(std::string_view(chunk.data(), n), events);
+      since_event = events.empty() ? since_event + n : 0;
+      for (auto& event : events) {
+        if (!co_await ctx.on_event(std::move(event))) {
+          stopped = true;
+          break;
+        }
+        if (exchange.cancelled) break;
+      }
+      events.clear();
+      if (stopped || exchange.cancelled) break;
+      if (ec) {
+        if (ec == bhttp::error::partial_message || ec == asio::error::eof) break;  // stream cut: it ends
+        outcome.result = exchange_failure(exchange, where, "read event stream", ec);
+        co_return outcome;
+      }
+      if (since_event > ctx.pool.options.max_response_bytes) {
+        outcome.result = core::fail(core::Reason::upstream_unavailable,
+                                    "upstream " + where + ": event stream event exceeds size limit");
+        co_return outcome;
+      }
+    }
+    outcome.reusable = body_parser.is_done() && body_parser.get().keep_alive() && !stopped && !exchange.cancelled &&
+                       !exchange.timed_out;
+    outcome.result = std::move(response);
+    co_return outcome;
+  }
+
+  bhttp::response_parser<bhttp::string_body> body_parser(std::move(parser));
+  body_parser.body_limit(ctx.pool.options.max_response_bytes);
+  co_await bhttp::async_read(stream, conn.buffer, body_parser, redirect(ec));
+  if (ec) {
+    if (ec == bhttp::error::body_limit) {
+      outcome.result = core::fail(core::Reason::upstream_unavailable,
+                                  "upstream " + where + ": response exceeds " +
+                                      std::to_string(ctx.pool.options.max_response_bytes) + " bytes");
+    } else {
+      outcome.result = exchange_failure(exchange, where, "read response body", ec);
+    }
+    co_return outcome;
+  }
+  response.body = std::move(body_parser.get().body());
+  outcome.reusable = body_parser.get().keep_alive() && !exchange.timed_out && !exchange.cancelled;
+  outcome.result = std::move(response);
+  co_return outcome;
+}
+
 asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Pool> pool, ClientRequest req,
                                                               SseCallback on_event,
                                                               std::shared_ptr<CancelSignal> cancel) {
   auto url = detail::parse_url(req.url);
   if (!url) co_return core::fail(core::Reason::upstream_unavailable, "invalid upstream URL");
-  if (url->tls) {
-    co_return core::fail(core::Reason::upstream_unavailable,
-                         "https upstream " + url->authority + " is not supported by this build");
-  }
   if (!valid_method(req.method)) co_return core::fail(core::Reason::internal_error, "invalid HTTP method");
   const std::string& where = url->authority;
+  ssl::context* tls_context = nullptr;
+  if (url->tls) {
+    auto ctx = pool->tls_context();
+    if (!ctx) co_return std::unexpected(ctx.error());
+    tls_context = *ctx;
+  }
+  const std::string pool_key = (url->tls ? "https://" : "http://") + where;
 
   const auto executor = co_await asio::this_coro::executor;
   auto exchange = std::make_shared<Exchange>();
@@ -273,26 +434,21 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
     }
   } cleanup{deadline, *exchange};
 
-  auto failure = [&](std::string_view what, const error_code& ec) -> std::unexpected<core::Error> {
-    if (exchange->timed_out) {
-      return core::fail(core::Reason::upstream_timeout, "upstream " + where + " timed out (" + std::string(what) + ")");
-    }
-    if (exchange->cancelled) return core::fail(core::Reason::upstream_unavailable, "request to " + where + " cancelled");
-    return core::fail(core::Reason::upstream_unavailable,
-                      "upstream " + where + ": " + std::string(what) + " failed: " + ec.message());
-  };
-
   const std::string head = serialize_head(req, *url);
-  const bool is_head = req.method == "HEAD";
+  AttemptContext ctx{*pool, req, *url, head, on_event, *exchange, deadline, has_deadline};
   error_code ec;
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(where) : nullptr;
+    std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(pool_key) : nullptr;
     const bool reused = conn != nullptr;
-    if (!conn) {
-      conn = std::make_unique<PooledConnection>(pool->executor, where);
+    if (conn) {
       exchange->connection = conn.get();
-      if (exchange->timed_out || exchange->cancelled) co_return failure("connect", asio::error::operation_aborted);
+    } else {
+      conn = std::make_unique<PooledConnection>(pool->executor, pool_key);
+      exchange->connection = conn.get();
+      if (exchange->timed_out || exchange->cancelled) {
+        co_return exchange_failure(*exchange, where, "connect", asio::error::operation_aborted);
+      }
       error_code address_ec;
       const auto address = asio::ip::make_address(url->host, address_ec);
       if (!address_ec) {
@@ -302,107 +458,40 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
         exchange->resolver = &resolver;
         auto endpoints = co_await resolver.async_resolve(url->host, std::to_string(url->port), redirect(ec));
         exchange->resolver = nullptr;
-        if (ec) co_return failure("resolve", ec);
-        if (exchange->timed_out || exchange->cancelled) co_return failure("connect", asio::error::operation_aborted);
+        if (ec) co_return exchange_failure(*exchange, where, "resolve", ec);
+        if (exchange->timed_out || exchange->cancelled) {
+          co_return exchange_failure(*exchange, where, "connect", asio::error::operation_aborted);
+        }
         co_await asio::async_connect(conn->socket, endpoints, redirect(ec));
       }
-      if (ec) co_return failure("connect", ec);
+      if (ec) co_return exchange_failure(*exchange, where, "connect", ec);
       error_code opt_ec;
       conn->socket.set_option(tcp::no_delay(true), opt_ec);
+      if (tls_context != nullptr) {
+        conn->tls = std::make_unique<ssl::stream<tcp::socket&>>(conn->socket, *tls_context);
+        if (address_ec) SSL_set_tlsext_host_name(conn->tls->native_handle(), url->host.c_str());  // SNI: names only
+        conn->tls->set_verify_mode(ssl::verify_peer);
+        conn->tls->set_verify_callback(ssl::host_name_verification(url->host));
+        co_await conn->tls->async_handshake(ssl::stream_base::client, redirect(ec));
+        if (ec) co_return exchange_failure(*exchange, where, "TLS handshake", ec);
+      }
+    }
+    if (exchange->timed_out || exchange->cancelled) {
+      co_return exchange_failure(*exchange, where, "send", asio::error::operation_aborted);
+    }
+
+    AttemptOutcome outcome;
+    if (conn->tls) {
+      outcome = co_await attempt_on(*conn->tls, *conn, reused, ctx);
     } else {
-      exchange->connection = conn.get();
+      outcome = co_await attempt_on(conn->socket, *conn, reused, ctx);
     }
-    if (exchange->timed_out || exchange->cancelled) co_return failure("send", asio::error::operation_aborted);
-
-    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
-    co_await asio::async_write(conn->socket, out, redirect(ec));
-    if (ec) {
-      if (reused && !exchange->timed_out && !exchange->cancelled) continue;  // stale pooled connection
-      co_return failure("send", ec);
-    }
-
-    bhttp::response_parser<bhttp::empty_body> parser;
-    parser.header_limit(kResponseHeaderLimit);
-    parser.body_limit(pool->options.max_response_bytes);
-    if (is_head) parser.skip(true);
-    co_await bhttp::async_read_header(conn->socket, conn->buffer, parser, redirect(ec));
-    if (ec) {
-      const bool nothing_received =
-          conn->buffer.size() == 0 && (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-                                       ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
-      if (reused && nothing_received && !exchange->timed_out && !exchange->cancelled) continue;
-      co_return failure("read response", ec);
-    }
-
-    ClientResponse response;
-    const auto& header = parser.get();
-    response.status = static_cast<int>(header.result_int());
-    for (const auto& field : header) {
-      response.headers.add(std::string(field.name_string()), std::string(field.value()));
-    }
-    const bool sse = detail::istarts_with(header[bhttp::field::content_type], "text/event-stream");
-
-    if (sse && on_event) {
-      response.is_sse = true;
-      if (has_deadline) deadline.cancel();  // the timeout covered the time to the first byte only
-      bhttp::response_parser<bhttp::buffer_body> body_parser(std::move(parser));
-      body_parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
-      SseParser sse_parser;
-      std::vector<SseEvent> events;
-      std::string chunk(kSseChunk, '\0');
-      std::size_t since_event = 0;
-      bool stopped = false;
-      while (!body_parser.is_done()) {
-        body_parser.get().body().data = chunk.data();
-        body_parser.get().body().size = chunk.size();
-        co_await bhttp::async_read_some(conn->socket, conn->buffer, body_parser, redirect(ec));
-        if (ec == bhttp::error::need_buffer) ec = {};
-        const std::size_t n = chunk.size() - body_parser.get().body().size;
-        if (n > 0) sse_parser.feed(std::string_view(chunk.data(), n), events);
-        since_event = events.empty() ? since_event + n : 0;
-        for (auto& event : events) {
-          if (!co_await on_event(std::move(event))) {
-            stopped = true;
-            break;
-          }
-          if (exchange->cancelled) break;
-        }
-        events.clear();
-        if (stopped || exchange->cancelled) break;
-        if (ec) {
-          if (ec == bhttp::error::partial_message || ec == asio::error::eof) break;  // stream cut: ends it
-          co_return failure("read event stream", ec);
-        }
-        if (since_event > pool->options.max_response_bytes) {
-          co_return core::fail(core::Reason::upstream_unavailable,
-                               "upstream " + where + ": event stream event exceeds size limit");
-        }
-      }
-      if (body_parser.is_done() && body_parser.get().keep_alive() && !stopped && !exchange->cancelled &&
-          !exchange->timed_out) {
-        exchange->connection = nullptr;
-        pool->release(std::move(conn));
-      }
-      co_return response;
-    }
-
-    bhttp::response_parser<bhttp::string_body> body_parser(std::move(parser));
-    body_parser.body_limit(pool->options.max_response_bytes);
-    co_await bhttp::async_read(conn->socket, conn->buffer, body_parser, redirect(ec));
-    if (ec) {
-      if (ec == bhttp::error::body_limit) {
-        co_return core::fail(core::Reason::upstream_unavailable,
-                             "upstream " + where + ": response exceeds " +
-                                 std::to_string(pool->options.max_response_bytes) + " bytes");
-      }
-      co_return failure("read response body", ec);
-    }
-    response.body = std::move(body_parser.get().body());
-    if (body_parser.get().keep_alive() && !exchange->timed_out && !exchange->cancelled) {
+    if (outcome.retry) continue;  // stale pooled connection
+    if (outcome.reusable) {
       exchange->connection = nullptr;
       pool->release(std::move(conn));
     }
-    co_return response;
+    co_return std::move(outcome.result);
   }
   co_return core::fail(core::Reason::upstream_unavailable, "upstream " + where + ": connection closed before response");
 }
@@ -410,7 +499,7 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
 }  // namespace
 
 std::unique_ptr<Client> Client::create(asio::any_io_executor executor, Options options) {
-  return std::make_unique<ClientImpl>(std::move(executor), options);
+  return std::make_unique<ClientImpl>(std::move(executor), std::move(options));
 }
 
 }  // namespace bulkhead::http

@@ -91,10 +91,14 @@ struct ParseLimits {
 
 // Parses one JSON document (RFC 8259). Trailing non-whitespace, invalid UTF-8, depth or size over the
 // limits are errors. Thread-safe (uses a thread_local simdjson parser).
+// Duplicate member names in one object are an error (parsers disagree on which wins; a gateway must not).
+// Integers outside int64/uint64 become the nearest double; numbers beyond double range are an error.
 [[nodiscard]] std::expected<Value, ParseError> parse(std::string_view text, const ParseLimits& limits = {});
 
-// Compact serialization (no spaces). Strings are escaped per RFC 8259; non-ASCII UTF-8 passes through.
-// Doubles use the shortest round-trip form; non-finite doubles serialize as null.
+// Compact serialization (no spaces). Strings are escaped per RFC 8259 (\" \\ \b \f \n \r \t, other control
+// characters as \u00xx); well-formed non-ASCII UTF-8 passes through, malformed bytes become U+FFFD.
+// Doubles use the shortest round-trip form ("5.0" for integral values, so they read back as doubles);
+// non-finite doubles serialize as null.
 [[nodiscard]] std::string serialize(const Value& value);
 void serialize_to(const Value& value, std::string& out);
 // Appends `text` as a quoted, escaped JSON string.

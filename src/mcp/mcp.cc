@@ -161,7 +161,8 @@ core::Result<Message> to_message(json::Value value) { return validate_and_take(v
 std::expected<Message, BodyError> parse_body(std::string_view body) {
   auto parsed = json::parse(body);
   if (!parsed) {
-    return std::unexpected(BodyError{core::Error{Reason::parse_error, "malformed JSON: " + parsed.error().message}, {}});
+    core::Error error{Reason::parse_error, "malformed JSON: " + parsed.error().message};
+    return std::unexpected(BodyError{std::move(error), {}});
   }
   json::Value& value = *parsed;
   if (value.is_array()) {

@@ -329,6 +329,8 @@ TEST(Server, SseEventsArriveAsTheyAreSent) {
   // The connection stays usable after a finished SSE response.
   client.send("GET /again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(client.read_to_eof().find("HTTP/1.1 200 OK"), std::string::npos);
+  EXPECT_TRUE(server.stop(1s));
+  gate.reset();  // its timer belongs to the server's io_context, which dies with `server`
 }
 
 TEST(Server, ClientDisconnectWakesWaitClosed) {

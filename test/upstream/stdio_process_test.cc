@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/redirect_error.hpp>
 
 #include "upstream/detail/line_reader.h"
@@ -23,9 +24,15 @@ TEST(Environment, OnlyPathHomeLangThenConfigThenTenant) {
   for (const auto& [k, v] : env) {
     EXPECT_NE(k, "BULKHEAD_TEST_PARENT_SECRET");
     if (k == "PATH") has_path = true;
-    if (k == "A") EXPECT_EQ(v, "config");
-    if (k == "B") EXPECT_EQ(v, "tenant");
-    if (k == "C") EXPECT_EQ(v, "tenant");
+    if (k == "A") {
+      EXPECT_EQ(v, "config");
+    }
+    if (k == "B") {
+      EXPECT_EQ(v, "tenant");
+    }
+    if (k == "C") {
+      EXPECT_EQ(v, "tenant");
+    }
   }
   EXPECT_TRUE(has_path);
   for (const auto& [k, v] : env) {

@@ -8,15 +8,14 @@ namespace bulkhead::upstream::detail {
 
 asio::awaitable<bool> Waiters::wait_until(std::chrono::steady_clock::time_point deadline) {
   asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
-  auto it = timers_.insert(timers_.end(), &timer);
+  // Erases our entry however the coroutine ends (resumed, exception, or frame destroyed while suspended).
+  struct Registration {
+    std::list<asio::steady_timer*>& list;
+    std::list<asio::steady_timer*>::iterator it;
+    ~Registration() { list.erase(it); }
+  } registration{timers_, timers_.insert(timers_.end(), &timer)};
   boost::system::error_code ec;
-  try {
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  } catch (...) {
-    timers_.erase(it);
-    throw;
-  }
-  timers_.erase(it);
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   co_return ec == asio::error::operation_aborted;
 }
 

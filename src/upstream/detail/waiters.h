@@ -18,7 +18,7 @@ class Waiters {
   Waiters() = default;
   Waiters(const Waiters&) = delete;
   Waiters& operator=(const Waiters&) = delete;
-  ~Waiters() { notify_all(); }
+  ~Waiters() = default;
 
   // Returns true when woken by notify_all(), false when the deadline passed first.
   asio::awaitable<bool> wait_until(std::chrono::steady_clock::time_point deadline);

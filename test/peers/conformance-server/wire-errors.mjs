@@ -47,10 +47,11 @@ const cases = [
   ['clientInfo malformed', H('tools/list'), { jsonrpc: '2.0', id: 22, method: 'tools/list', params: { _meta: { ...env(), 'io.modelcontextprotocol/clientInfo': { name: 1 } } } }],
   ['accept only application/json', { ...H('tools/list'), accept: 'application/json' }, { jsonrpc: '2.0', id: 23, method: 'tools/list', params: { _meta: env() } }],
   ['no accept header', (() => { const h = H('tools/list'); delete h.accept; return h; })(), { jsonrpc: '2.0', id: 24, method: 'tools/list', params: { _meta: env() } }],
+  ['body is not JSON', H('tools/list'), '{"jsonrpc":"2.0",'],
   ['invalid tool args', H('tools/call', { 'mcp-name': 'add' }), { jsonrpc: '2.0', id: 18, method: 'tools/call', params: { name: 'add', arguments: { a: 'x' }, _meta: env() } }],
 ];
 for (const [name, headers, body] of cases) {
-  const r = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+  const r = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const text = await r.text();
   console.log(`\n#### ${name}\n>>> POST ${Object.entries(headers).filter(([k]) => /^mcp/i.test(k)).map(([k, v]) => `${k}: ${v}`).join(' | ')}\n${JSON.stringify(body)}\n<<< ${r.status} ${r.headers.get('content-type') ?? ''}\n${text}`);
 }

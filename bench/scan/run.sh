@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# bench/scan/run.sh — `bulkhead scan` throughput on a generated tree of MCP configuration files (default 200 MB),
+# with secretlint (@secretlint/secretlint-rule-preset-recommend, pinned in test/scan/peers) on the same tree in the
+# same run as the baseline. Prints MB/s for both and the ratio (goal: >= 50x secretlint).
+#
+#   bash bench/scan/run.sh            # BUILD_DIR=build, SIZE_MB=200, TREE=/tmp/bulkhead-scan-tree
+#
+# Environment: BULKHEAD (binary, default $BUILD_DIR/bin/bulkhead), SIZE_MB, TREE, KEEP_TREE=1 (reuse an existing
+# tree), SCAN_CPU (default 0: both tools are pinned to the same core with taskset, one at a time).
+# Needs: python3, node, scripts/install-deps.sh having run npm ci in test/scan/peers.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$root/build}
+BULKHEAD=${BULKHEAD:-$BUILD_DIR/bin/bulkhead}
+SIZE_MB=${SIZE_MB:-200}
+TREE=${TREE:-/tmp/bulkhead-scan-tree}
+SCAN_CPU=${SCAN_CPU:-0}
+SECRETLINT=$root/test/scan/peers/node_modules/secretlint/bin/secretlint.js
+
+[ -x "$BULKHEAD" ] || { echo "run.sh: missing $BULKHEAD (build the bulkhead target)" >&2; exit 2; }
+[ -f "$SECRETLINT" ] || { echo "run.sh: missing secretlint (bash scripts/install-deps.sh)" >&2; exit 2; }
+pin=()
+command -v taskset >/dev/null 2>&1 && pin=(taskset -c "$SCAN_CPU")
+
+if [ "${KEEP_TREE:-0}" != 1 ] || [ ! -d "$TREE" ]; then
+  python3 "$root/bench/scan/make_tree.py" "$TREE" "$SIZE_MB"
+fi
+bytes=$(find "$TREE" -type f \( -name '*.json' -o -name '*.toml' \) -printf '%s\n' | awk '{s+=$1} END {print s}')
+files=$(find "$TREE" -type f \( -name '*.json' -o -name '*.toml' \) | wc -l)
+mb=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1048576}')
+echo "tree: $TREE, $files files, $mb MB"
+
+now() { date +%s.%N; }
+mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.2f", b / 1048576 / s}'; }
+
+# Warm the page cache so both tools read from memory.
+cat $(find "$TREE" -type f) > /dev/null
+
+best=""
+for round in 1 2 3; do
+  t0=$(now)
+  rc=0
+  "${pin[@]}" "$BULKHEAD" scan "$TREE" --format json --fail-on none -o /tmp/bulkhead-scan-bench.json || rc=$?
+  t1=$(now)
+  [ "$rc" = 0 ] || { echo "bulkhead scan exited $rc" >&2; exit 1; }
+  s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+  echo "bulkhead scan   round $round: $(printf '%.2f' "$s") s, $(mbps "$s") MB/s"
+  if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$s; fi
+done
+findings=$(grep -o '"rule_id"' /tmp/bulkhead-scan-bench.json | wc -l)
+
+t0=$(now)
+rc=0
+(cd "$TREE" && "${pin[@]}" node "$SECRETLINT" \
+  --secretlintrcJSON '{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}' \
+  --no-gitignore --no-color --format json --output /tmp/secretlint-bench.json "**/*.json" "**/*.toml") || rc=$?
+t1=$(now)
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "secretlint exited $rc" >&2; exit 1; }
+sl=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+sl_findings=$(grep -o '"ruleId"' /tmp/secretlint-bench.json | wc -l)
+
+echo
+echo "| tool | time (s) | throughput (MB/s) | findings |"
+echo "|---|---|---|---|"
+echo "| bulkhead scan (best of 3) | $(printf '%.2f' "$best") | $(mbps "$best") | $findings |"
+echo "| secretlint 13.0.6 + preset-recommend | $(printf '%.2f' "$sl") | $(mbps "$sl") | $sl_findings |"
+echo
+awk -v a="$sl" -v b="$best" 'BEGIN {printf "bulkhead / secretlint throughput: %.1fx (goal >= 50x)\n", a / b}'
