@@ -71,6 +71,8 @@ def main():
     p.add_argument("--sat-connections", default="32 64")
     p.add_argument("--peer-connections", default="16")
     p.add_argument("--loadavg", default="")
+    p.add_argument("--gateway", default="")
+    p.add_argument("--note", default="")
     a = p.parse_args()
 
     runs = load_results(a.results)
@@ -87,6 +89,10 @@ def main():
       f"load client pinned to CPU {a.load_cpu} (`taskset -c {a.load_cpu}`, busy-polling).")
     if a.peers:
         w(f"Peers: {a.peers}.")
+    if a.gateway:
+        w(f"Gateway binary: `{a.gateway}`.")
+    if a.note:
+        w(f"Note: {a.note}")
     if a.loadavg:
         la = a.loadavg.split()
         w(f"Load average (1/5/15 min) at start {' '.join(la[:3])}, at end {' '.join(la[3:6])} — the machine is shared, "
@@ -132,7 +138,7 @@ def main():
     for c in sat:
         g, ticks, dticks = runs.get(f"gateway-sat-{c}"), cpu.get(f"gateway-sat-{c}"), cpu.get(f"direct-sat-{c}")
         d = runs.get(f"direct-sat-{c}")
-        if ok(g) and ticks and len(ticks) >= 2 and ok(d) and dticks:
+        if ok(g) and ticks and len(ticks) >= 2 and ticks[0] >= 0 and ok(d) and dticks and dticks[0] >= 0:
             gcpu = ticks[0] / a.clk_tck / g["requests"] * 1e6
             ecpu = dticks[0] / a.clk_tck / d["requests"] * 1e6
             w(f"| Gateway CPU per request ≤ echo upstream's CPU per request ({c} connections) | ≤ {fmt(ecpu)} µs "
@@ -147,7 +153,9 @@ def main():
               f"({fmt(b['rps'], 0)} vs {fmt(pr['rps'], 0)} req/s) | {verdict(ratio >= 5)} |")
         elif pr is not None or b is not None:
             w(f"| Throughput vs {peer}, stdio echo | ≥ 5× | run failed (see raw results) | n/a |")
-    if rss:
+    if rss and min(rss["rss_idle_kb"], rss["rss_sessions_kb"]) < 0:
+        w("| RSS idle / with open sessions | reported | gateway exited during the run | n/a |")
+    elif rss:
         s = rss.get("sessions", {})
         w(f"| RSS idle | reported | {fmt(rss['rss_idle_kb'] / 1024)} MiB | — |")
         w(f"| RSS with {s.get('opened', '?')} open sessions ({s.get('failed', '?')} failed) | reported | "
@@ -166,6 +174,10 @@ def main():
             if isinstance(r, dict) and r.get("failed"):
                 w(f"| {name} | — | — | — | failed | — | — | — | — | — | — |")
             continue
+        if r.get("requests", 0) == 0:
+            w(f"| {name} | `{r.get('tool', '')}` | {r['connections']} | 0 | failed: {r.get('first_error', '')[:80]} "
+              "| — | — | — | — | — | — |")
+            continue
         w(f"| {name} | `{r.get('tool', '')}` | {r['connections']} | {r['requests']:,} | {r['errors']} | "
           f"{fmt(r['rps'], 0)} | {fmt(r['p50_us'])} | {fmt(r['p90_us'])} | {fmt(r['p99_us'])} | "
           f"{fmt(r['p999_us'])} | {fmt(r['max_us'])} |")
@@ -179,7 +191,7 @@ def main():
             r = runs.get(name)
             if not ok(r):
                 continue
-            per = [t / a.clk_tck / r["requests"] * 1e6 for t in ticks]
+            per = [t / a.clk_tck / r["requests"] * 1e6 if t >= 0 else None for t in ticks]
             if name.startswith("gateway") or name == "everything-gateway":
                 w(f"| {name} | {r['requests']:,} | {fmt(per[0], 2)} | {fmt(per[1], 2) if len(per) > 1 else 'n/a'} |")
             else:

@@ -13,7 +13,7 @@
 # (SERVER_CPU, default 0) and the load client to the other (LOAD_CPU, default 1). Loopback only; every process it
 # starts is stopped on exit. Environment overrides: BUILD_DIR, BULKHEAD, BENCH_BIN, BENCH_OUT, LOW_REQUESTS,
 # LOW_ROUNDS, SAT_SECONDS, SAT_CONNECTIONS, PEER_CONNECTIONS, PEER_SECONDS, SESSIONS, SKIP_PEERS=1, SKIP_GATEWAY=1,
-# SKIP_EVERYTHING=1, EVERYTHING (path of server-everything's dist/index.js).
+# SKIP_EVERYTHING=1, EVERYTHING (path of server-everything's dist/index.js), BENCH_NOTE (a line for the report).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -113,9 +113,11 @@ wait_http() {  # wait_http URL NAME : until the port answers HTTP at all
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # cpu_ticks PID : utime+stime of PID (clock ticks).
-cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# These print -1 when the process is gone (a crashed gateway shows up as "n/a" in the report, not as a hang).
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo -1; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo -1; }
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo -1; }
+alive() { kill -0 "$1" 2>/dev/null; }
 
 # load NAME ARGS... : runs the load client pinned to LOAD_CPU, result JSON into results/NAME.json.
 load() {
@@ -139,10 +141,14 @@ measure_cpu() {
   local before=() pid i=0
   for pid in "${pids[@]}"; do before+=("$(cpu_ticks "$pid")"); done
   load "$name" "$@"
-  local ticks=""
+  local ticks="" after
   for pid in "${pids[@]}"; do
-    ticks+="$(( $(cpu_ticks "$pid") - ${before[$i]} )) "
+    after=$(cpu_ticks "$pid")
+    if [ "$after" -lt 0 ] || [ "${before[$i]}" -lt 0 ]; then ticks+="-1 "; else ticks+="$((after - before[i])) "; fi
     i=$((i + 1))
+  done
+  for pid in "${pids[@]}"; do
+    alive "$pid" || log "process $pid died during $name (see $work/*.log with KEEP_WORK=1)"
   done
   echo "$ticks" >"$results/$name.cpu"
 }
@@ -281,6 +287,11 @@ if [ "$SKIP_PEERS" != 1 ]; then
   stop_last
 fi
 
+gateway_desc=""
+if [ "$SKIP_GATEWAY" != 1 ]; then
+  gateway_desc="$BULKHEAD ($("$BULKHEAD" --version 2>/dev/null | head -1 || true), built $(date -u -r "$BULKHEAD" +%H:%M) UTC)"
+fi
+
 # --- Report -------------------------------------------------------------------------------------------------------
 peer_versions=""
 if [ "$SKIP_PEERS" != 1 ]; then
@@ -291,5 +302,6 @@ if [ -n "$(git -C "$root" status --porcelain -- src bench 2>/dev/null)" ]; then 
 python3 "$root/bench/report.py" --results "$results" --out "$BENCH_OUT" --started "$started_at" \
   --clk-tck "$clk_tck" --server-cpu "$SERVER_CPU" --load-cpu "$LOAD_CPU" --commit "$commit" \
   --peers "$peer_versions" --loadavg "$loadavg_start $(cut -d' ' -f1-3 /proc/loadavg)" \
-  --sat-connections "$SAT_CONNECTIONS" --peer-connections "$PEER_CONNECTIONS"
+  --sat-connections "$SAT_CONNECTIONS" --peer-connections "$PEER_CONNECTIONS" --note "${BENCH_NOTE:-}" \
+  --gateway "$gateway_desc"
 log "wrote $BENCH_OUT"

@@ -206,9 +206,9 @@ asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::si
     if (message.is_request()) {
       auto& slot = session->upstreams[upstream];
       if (slot.session) {
-        (void)co_await slot.session->send(mcp::make_error(
-            message.id, core::Error{core::Reason::method_not_found, "not available through the 2026-07-28 bridge"},
-            json::Value(), mcp::kMethodNotFound));
+        // Named, not a braced temporary inside co_await: g++ 12 destroys those twice.
+        const core::Error refusal{core::Reason::method_not_found, "not available through the 2026-07-28 bridge"};
+        (void)co_await slot.session->send(mcp::make_error(message.id, refusal, json::Value(), mcp::kMethodNotFound));
       }
       co_return;
     }

@@ -188,6 +188,15 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::Res
     co_await reply.raw(status, error_body(id, reason, std::move(message), code));
   };
 
+  // Only JSON bodies: a cross-site form or text/plain POST (no CORS preflight) must not reach the pipeline.
+  const auto content_type = request.headers.get("Content-Type");
+  if (!content_type || lower(*content_type).find("application/json") != 0) {
+    metrics_.count_request("transport", "invalid_request");
+    metrics_.count_http(415);
+    co_await reply.raw(415, error_body(json::Value(), Reason::invalid_request,
+                                       "Content-Type must be application/json"));
+    co_return;
+  }
   auto parsed = mcp::parse_body(request.body);
   if (!parsed) {
     co_await refuse(parsed.error().id, parsed.error().error.reason, parsed.error().error.message);
@@ -285,9 +294,8 @@ asio::awaitable<void> GatewayImpl::handle_initialize(mcp::Message message, Reply
   const std::string* requested = mcp::param_string(message, "protocolVersion");
   if (requested == nullptr) {
     metrics_.count_request("initialize", "invalid_request");
-    co_await reply.final(mcp::make_error(message.id, core::Error{Reason::invalid_request,
-                                                                  "initialize needs params.protocolVersion"},
-                                         json::Value(), mcp::kInvalidParams));
+    const core::Error missing{Reason::invalid_request, "initialize needs params.protocolVersion"};
+    co_await reply.final(mcp::make_error(message.id, missing, json::Value(), mcp::kInvalidParams));
     co_return;
   }
   if (sessions_.size() >= config_.server.max_sessions) {
@@ -411,9 +419,10 @@ asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::Resp
     if (ok) {
       for (const auto& event : session->replay) {
         if (event.id <= value) continue;
-        if (!co_await stream.send_event(http::SseEvent{std::to_string(event.id), "", event.data, std::nullopt})) {
-          co_return;
-        }
+        http::SseEvent replayed;
+        replayed.id = std::to_string(event.id);
+        replayed.data = event.data;
+        if (!co_await stream.send_event(replayed)) co_return;
       }
     }
   }
@@ -422,8 +431,10 @@ asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::Resp
     while (!session->outbox.empty() && owns_stream()) {
       OutboundEvent event = std::move(session->outbox.front());
       session->outbox.pop_front();
-      const bool sent =
-          co_await stream.send_event(http::SseEvent{std::to_string(event.id), "", event.data, std::nullopt});
+      http::SseEvent outgoing;
+      outgoing.id = std::to_string(event.id);
+      outgoing.data = event.data;
+      const bool sent = co_await stream.send_event(outgoing);
       session->replay.push_back(std::move(event));
       if (session->replay.size() > kReplayEvents) session->replay.pop_front();
       if (!sent) break;

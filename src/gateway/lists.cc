@@ -190,7 +190,10 @@ asio::awaitable<core::Result<RoutedName>> GatewayImpl::resolve_name(const Sessio
   }
   for (std::size_t i = 0; i < config_.upstreams.size(); ++i) {
     if (!config_.upstreams[i].prefix.empty()) continue;
-    if (co_await known_in(i, exposed)) co_return RoutedName{i, std::string(exposed)};
+    if (co_await known_in(i, exposed)) {
+      RoutedName routed{i, std::string(exposed)};
+      co_return routed;
+    }
   }
   co_return core::fail(Reason::unknown_tool, fmt::format("unknown {} '{}'", what, exposed));
 }

@@ -75,12 +75,17 @@ bool GatewayImpl::claims_modern(const mcp::Message& message) {
 
 asio::awaitable<void> GatewayImpl::modern_refuse(Reply& reply, const json::Value& id, int status, int code,
                                                  std::string message, json::Value data) {
-  metrics_.count_request("transport", code == mcp::kHeaderMismatch ? "header_mismatch" : "invalid_request");
+  const Reason reason = code == mcp::kHeaderMismatch  ? Reason::header_mismatch
+                        : code == kUnsupportedVersion ? Reason::unsupported_protocol_version
+                                                      : Reason::invalid_request;
+  metrics_.count_request("transport", core::reason_name(reason));
   metrics_.count_http(status);
+  if (!data.is_object()) data = json::Value::object();
+  data.set("reason", std::string(core::reason_name(reason)));
   json::Value error = json::Value::object();
   error.set("code", code);
   error.set("message", std::move(message));
-  if (!data.is_null()) error.set("data", std::move(data));
+  error.set("data", std::move(data));
   mcp::Message out;
   out.kind = mcp::Message::Kind::error;
   out.id = id;
@@ -222,9 +227,8 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   if (!in_registry(message.method)) {
     metrics_.count_request(message.method, "method_not_found");
     metrics_.count_http(404);
-    co_await reply.raw(404, mcp::serialize(mcp::make_error(
-                                id, core::Error{Reason::method_not_found,
-                                                fmt::format("Method not found: {}", message.method)})));
+    const core::Error unknown{Reason::method_not_found, fmt::format("Method not found: {}", message.method)};
+    co_await reply.raw(404, mcp::serialize(mcp::make_error(id, unknown)));
     co_return;
   }
   if (message.method == "subscriptions/listen") {

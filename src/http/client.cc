@@ -36,25 +36,27 @@
 namespace bulkhead::http {
 
 struct CancelSignal::State {
+  struct Waiter {
+    std::uint64_t id;
+    asio::any_io_executor executor;  // the request's executor: the callback is posted there
+    std::function<void()> on_cancel;
+  };
   std::mutex mu;
   std::atomic<bool> cancelled{false};
-  std::function<void()> on_cancel;  // posted to `executor` by cancel()
-  asio::any_io_executor executor;
+  std::uint64_t next_id = 0;
+  std::vector<Waiter> waiters;  // every request currently using this signal
 };
 
 CancelSignal::CancelSignal() : state_(std::make_shared<State>()) {}
 
 void CancelSignal::cancel() {
-  std::function<void()> fn;
-  asio::any_io_executor executor;
+  std::vector<State::Waiter> waiters;
   {
     std::lock_guard lock(state_->mu);
     if (state_->cancelled.exchange(true)) return;
-    fn = std::move(state_->on_cancel);
-    state_->on_cancel = nullptr;
-    executor = state_->executor;
+    waiters.swap(state_->waiters);
   }
-  if (fn && executor) asio::post(executor, std::move(fn));
+  for (auto& w : waiters) asio::post(w.executor, std::move(w.on_cancel));
 }
 
 bool CancelSignal::cancelled() const noexcept { return state_->cancelled.load(); }
@@ -211,7 +213,7 @@ bool valid_method(std::string_view method) {
   return detail::valid_header_name(method);  // a token
 }
 
-// Unregisters the cancel callback when the request ends.
+// Registers a request with a CancelSignal; unregisters when the request ends.
 class CancelRegistration {
  public:
   CancelRegistration() = default;
@@ -220,7 +222,7 @@ class CancelRegistration {
   ~CancelRegistration() {
     if (state_) {
       std::lock_guard lock(state_->mu);
-      state_->on_cancel = nullptr;
+      std::erase_if(state_->waiters, [this](const CancelSignal::State::Waiter& w) { return w.id == id_; });
     }
   }
   // False when the signal already fired.
@@ -231,16 +233,17 @@ class CancelRegistration {
     std::lock_guard lock(state->mu);
     if (state->cancelled.load()) return false;
     state_ = state;
-    state->executor = executor;
-    state->on_cancel = [exchange] {
-      exchange->cancelled = true;
-      exchange->abort();
-    };
+    id_ = ++state->next_id;
+    state->waiters.push_back({id_, executor, [exchange] {
+                                exchange->cancelled = true;
+                                exchange->abort();
+                              }});
     return true;
   }
 
  private:
   std::shared_ptr<CancelSignal::State> state_;
+  std::uint64_t id_ = 0;
 };
 
 class ClientImpl final : public Client {
@@ -438,6 +441,8 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
   AttemptContext ctx{*pool, req, *url, head, on_event, *exchange, deadline, has_deadline};
   error_code ec;
 
+  core::Result<ClientResponse> final_result = core::fail(core::Reason::internal_error, "no result");
+  bool have_result = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(pool_key) : nullptr;
     const bool reused = conn != nullptr;
@@ -491,9 +496,14 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
       exchange->connection = nullptr;
       pool->release(std::move(conn));
     }
-    co_return std::move(outcome.result);
+    final_result = std::move(outcome.result);
+    have_result = true;
+    break;
   }
-  co_return core::fail(core::Reason::upstream_unavailable, "upstream " + where + ": connection closed before response");
+  if (!have_result) {
+    final_result = core::fail(core::Reason::upstream_unavailable, "upstream " + where + ": connection closed before response");
+  }
+  co_return final_result;
 }
 
 }  // namespace

@@ -163,6 +163,11 @@ class Client {
   // passed to `on_event` until the stream ends; otherwise the body is returned. Errors: upstream_unavailable
   // (connect/IO failure, including a reused connection that turned out dead — retried once when safe),
   // upstream_timeout (deadline).
+  // Details: call from a coroutine whose executor is a strand or a single-threaded io_context (deadline and
+  // cancel callbacks run there). Without `on_event` an SSE body is returned raw in `body` (size-limited).
+  // Cancel after an SSE stream started returns the response normally (is_sse); before that it returns
+  // upstream_unavailable "cancelled". One CancelSignal may be shared by several requests; once fired it
+  // refuses new requests. Error messages name host:port, never headers or bodies.
   virtual asio::awaitable<core::Result<ClientResponse>> request(ClientRequest request, SseCallback on_event = {},
                                                                 std::shared_ptr<CancelSignal> cancel = {}) = 0;
 };

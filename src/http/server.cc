@@ -266,7 +266,11 @@ class Connection final : public ConnectionControl,
     out_ += "Content-Length: ";
     detail::append_decimal(out_, response.body.size());
     out_ += "\r\n";
-    if (!keep_alive_) out_ += "Connection: close\r\n";
+    if (!keep_alive_) {
+      out_ += "Connection: close\r\n";
+    } else if (http10_) {
+      out_ += "Connection: keep-alive\r\n";
+    }
     out_ += "\r\n";
     const std::string_view body = head_ ? std::string_view() : std::string_view(response.body);
     co_return co_await write(out_, body);
@@ -487,6 +491,8 @@ class Connection final : public ConnectionControl,
 
   void start_monitor() {
     if (monitor_running_ || closed() || phase_ != Phase::handling) return;
+    // Cancelling a pending TLS read can leave the TLS session unusable, so such connections close afterwards.
+    if constexpr (std::is_same_v<Stream, TlsStream>) keep_alive_ = false;
     monitor_running_ = true;
     monitor_stop_ = false;
     asio::co_spawn(stream_.get_executor(), monitor(this->shared_from_this()), asio::detached);

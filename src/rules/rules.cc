@@ -39,7 +39,7 @@ constexpr std::array kRules = {
     Rule{id::private_key, "private-key", secret, critical, "private key embedded in the configuration",
          "keep keys in files with restrictive permissions or a secret store and reference the path"},
     Rule{id::provider_token, "provider-token", secret, critical,
-         "hard-coded provider token (npm, Hugging Face, SendGrid, Shopify, Databricks, …)",
+         "hard-coded provider token",
          "reference it from the environment or a secret store and revoke the exposed token"},
     Rule{id::generic_secret, "generic-secret", secret, high, "high-entropy value in a credential field",
          "move the value to the environment or a secret store and reference it (\"${env:NAME}\", \"${input:id}\")"},
@@ -56,13 +56,13 @@ constexpr std::array kRules = {
          "container runs privileged or mounts the host root or Docker socket",
          "drop --privileged and mount only the directories the server needs, read-only where possible"},
     Rule{id::shell_interpolation, "shell-interpolation", isolation, high,
-         "server is started through a shell with interpolation (sh -c / bash -c with $…, `…`)",
+         "server is started through a shell that interpolates",
          "run the server binary directly with an argument list; pass values through env"},
     Rule{id::token_passthrough, "token-passthrough", authorization, high,
          "the client's own token is passed through to a remote server",
          "give the server its own credential (token exchange) instead of forwarding the caller's token"},
     Rule{id::unscoped_tools, "unscoped-tools", authorization, medium,
-         "tools are not scoped (no allowlist or policy; every tool auto-approved)",
+         "tools are not scoped to an allowlist or policy",
          "list the tools each server may expose and configure a policy (bulkhead: [policy] dir)"},
     Rule{id::auth_disabled, "auth-disabled", authorization, high, "gateway authentication is disabled",
          "use [auth] mode = \"workload\" (JWT-SVID or mTLS); \"none\" is for loopback tests only"},
@@ -72,7 +72,7 @@ constexpr std::array kRules = {
 
 constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high", "critical"};
 
-char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 bool is_alnum(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
@@ -237,6 +237,22 @@ bool is_placeholder(std::string_view value) noexcept {
 }
 
 bool is_sensitive_key(std::string_view key) noexcept {
+  // Cheap filter first: every sensitive word contains one of these fragments.
+  if (key.size() <= 128) {
+    std::array<char, 128> buffer{};
+    const std::size_t n = std::min(key.size(), buffer.size());
+    for (std::size_t i = 0; i < n; ++i) buffer[i] = lower(key[i]);
+    const std::string_view low(buffer.data(), n);
+    bool candidate = false;
+    for (std::string_view fragment : {"tok", "secret", "pass", "pwd", "key", "auth", "credential", "bearer", "pat",
+                                      "cookie"}) {
+      if (low.find(fragment) != std::string_view::npos) {
+        candidate = true;
+        break;
+      }
+    }
+    if (!candidate) return false;
+  }
   const std::vector<std::string> words = key_words(key);
   if (words.empty()) return false;
   static constexpr std::array<std::string_view, 20> kSensitive = {

@@ -118,10 +118,11 @@ class CredentialMatcher {
 // and not merely about one (TOKEN_URL, KEY_ID, PASSWORD_FILE, …).
 [[nodiscard]] bool is_sensitive_key(std::string_view key) noexcept;
 
-// The high-entropy rule (BH013): true when `value` (already stripped of a "Bearer "/"Basic " scheme) looks like a
-// random credential: ≥ 16 characters from a token alphabet, no spaces, mixed character classes, entropy above a
-// length-dependent threshold, and not a reference, placeholder, UUID, hex digest of a well-known length, path,
-// URL, e-mail address, version or date.
+// The high-entropy rule (BH013), for values found in a credential field (is_sensitive_key): true when `value`
+// (after an optional "Bearer "/"Basic "/"Token " scheme) looks like a credential: 12–1024 printable characters
+// without spaces, two character classes (or ≥ 16 hex digits), Shannon entropy ≥ 3.0 bits/char (≥ 3.3 from 20
+// characters), and not a reference, placeholder, documented example, UUID, version, date, path, URL, e-mail
+// address, environment variable name or lower-case words joined by separators.
 [[nodiscard]] bool looks_like_generic_secret(std::string_view value) noexcept;
 
 // How a secret is shown anywhere (never whole): first 4 characters, length and SHA-256 prefix,

@@ -15,7 +15,7 @@ namespace {
 using detail::Node;
 namespace rid = rules::id;
 
-char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -88,8 +88,10 @@ struct UrlParts {
   std::string_view userinfo;
   std::string_view host;
   std::string_view query;
+  std::string_view fragment;  // OAuth implicit flows put tokens here (#access_token=…)
   std::size_t userinfo_offset = 0;
   std::size_t query_offset = 0;
+  std::size_t fragment_offset = 0;
 };
 
 std::optional<UrlParts> split_url(std::string_view url) {
@@ -121,6 +123,10 @@ std::optional<UrlParts> split_url(std::string_view url) {
     const std::size_t hash = url.find('#', question);
     parts.query_offset = question + 1;
     parts.query = url.substr(question + 1, (hash == std::string_view::npos ? url.size() : hash) - question - 1);
+  }
+  if (const std::size_t hash = url.find('#', authority_end); hash != std::string_view::npos) {
+    parts.fragment_offset = hash + 1;
+    parts.fragment = url.substr(hash + 1);
   }
   return parts;
 }
@@ -172,8 +178,8 @@ class Engine {
       report_malformed(text, *error);
     } else {
       const detail::Document& document = std::get<detail::Document>(parsed);
-      find_servers(document.root, "");
       std::string location;
+      find_servers(document.root, location);
       walk(document.root, location, "", "");
       for (const ServerRef& server : servers_) check_server(*server.node, server.name, server.location);
       check_gateway(document.root, toml);
@@ -215,7 +221,7 @@ class Engine {
     finding.rule_id = std::string(rule_id);
     finding.severity = rule != nullptr ? rule->severity : rules::Severity::high;
     finding.message = rule != nullptr ? std::string(rule->message) : std::string(rule_id);
-    if (!detail_text.empty()) {
+    if (!detail_text.empty() && to_lower(finding.message).find(to_lower(detail_text)) == std::string::npos) {
       finding.message += " (";
       finding.message += detail_text;
       finding.message += ")";
@@ -249,15 +255,15 @@ class Engine {
 
   // ---- servers ----------------------------------------------------------------------------------------------
 
-  void find_servers(const Node& node, const std::string& location) {
+  void find_servers(const Node& node, std::string& location) {
     if (node.kind == Node::Kind::object) {
       for (const Node& member : node.children) {
-        const std::string child_location = join(location, member.key);
+        const std::size_t saved = location.size();
+        append_key(location, member.key);
         if (is_server_map(member)) {
           for (const Node& server : member.children) {
             if (server.kind != Node::Kind::object) continue;
-            const std::string server_location = join(child_location, server.key);
-            servers_.push_back({&server, server.key, server_location});
+            servers_.push_back({&server, server.key, join(location, server.key)});
             server_by_node_[&server] = server.key;
           }
         } else if (member.key == "upstream" && member.kind == Node::Kind::array) {
@@ -266,22 +272,33 @@ class Engine {
             if (upstream.kind != Node::Kind::object) continue;
             const Node* name = upstream.find("name");
             const std::string server_name = name != nullptr && name->is_string() ? name->text : std::to_string(i);
-            servers_.push_back({&upstream, server_name, with_index(child_location, i)});
+            servers_.push_back({&upstream, server_name, with_index(location, i)});
             server_by_node_[&upstream] = server_name;
           }
-        } else {
-          find_servers(member, child_location);
+        } else if (member.kind == Node::Kind::object || member.kind == Node::Kind::array) {
+          find_servers(member, location);
         }
+        location.resize(saved);
       }
     } else if (node.kind == Node::Kind::array) {
       for (std::size_t i = 0; i < node.children.size(); ++i) {
-        find_servers(node.children[i], with_index(location, i));
+        const Node& child = node.children[i];
+        if (child.kind != Node::Kind::object && child.kind != Node::Kind::array) continue;
+        const std::size_t saved = location.size();
+        append_index(location, i);
+        find_servers(child, location);
+        location.resize(saved);
       }
     }
   }
 
   static std::string join(std::string_view location, std::string_view key) {
     std::string out(location);
+    append_key(out, key);
+    return out;
+  }
+
+  static void append_key(std::string& out, std::string_view key) {
     if (!out.empty()) out.push_back('.');
     const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
@@ -293,7 +310,6 @@ class Engine {
       out += key;
       out += '"';
     }
-    return out;
   }
 
   // ---- secrets in every string --------------------------------------------------------------------------------
@@ -304,7 +320,7 @@ class Engine {
       case Node::Kind::object:
         for (const Node& member : node.children) {
           const std::size_t saved = location.size();
-          location = join(location, member.key);
+          append_key(location, member.key);
           check_passthrough_flag(member, location, server);
           walk(member, location, server, member.key);
           location.resize(saved);
@@ -359,7 +375,7 @@ class Engine {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
     });
     std::string_view rule_id = rid::generic_secret;
-    std::string_view kind = "credential field";
+    std::string_view kind;
     if (low_key.find("aws") != std::string::npos && secret.size() == 40 && base64ish) {
       rule_id = rid::aws_key;
       kind = "AWS secret access key";
@@ -395,25 +411,28 @@ class Engine {
         found = true;
       }
     }
-    std::size_t cursor = 0;
-    while (cursor <= parts->query.size() && !parts->query.empty()) {
-      std::size_t amp = parts->query.find('&', cursor);
-      if (amp == std::string_view::npos) amp = parts->query.size();
-      const std::string_view pair = parts->query.substr(cursor, amp - cursor);
-      const std::size_t eq = pair.find('=');
-      if (eq != std::string_view::npos) {
-        const std::string name = to_lower(pair.substr(0, eq));
-        const std::string_view value = pair.substr(eq + 1);
-        const bool secret_name = std::find(kSecretQueryParams.begin(), kSecretQueryParams.end(), name) !=
-                                     kSecretQueryParams.end() ||
-                                 rules::is_sensitive_key(name);
-        if (secret_name && value.size() >= 8 && !rules::is_reference(value) && !rules::is_placeholder(value)) {
-          add_secret(rid::url_credential, "credential in URL query parameter '" + name + "'",
-                     position_in(node, start + parts->query_offset + cursor + eq + 1), location, server, value);
-          found = true;
+    for (const auto& [params, params_offset] : {std::pair{parts->query, parts->query_offset},
+                                                std::pair{parts->fragment, parts->fragment_offset}}) {
+      std::size_t cursor = 0;
+      while (!params.empty() && cursor <= params.size()) {
+        std::size_t amp = params.find('&', cursor);
+        if (amp == std::string_view::npos) amp = params.size();
+        const std::string_view pair = params.substr(cursor, amp - cursor);
+        const std::size_t eq = pair.find('=');
+        if (eq != std::string_view::npos) {
+          const std::string name = to_lower(pair.substr(0, eq));
+          const std::string_view value = pair.substr(eq + 1);
+          const bool secret_name = std::find(kSecretQueryParams.begin(), kSecretQueryParams.end(), name) !=
+                                       kSecretQueryParams.end() ||
+                                   rules::is_sensitive_key(name);
+          if (secret_name && value.size() >= 8 && !rules::is_reference(value) && !rules::is_placeholder(value)) {
+            add_secret(rid::url_credential, "credential in URL parameter '" + name + "'",
+                       position_in(node, start + params_offset + cursor + eq + 1), location, server, value);
+            found = true;
+          }
         }
+        cursor = amp + 1;
       }
-      cursor = amp + 1;
     }
     return found;
   }
@@ -485,6 +504,8 @@ class Engine {
   }
 
   void check_passthrough_value(const Node& node, const std::string& location, std::string_view server) {
+    // Every marker has a '{' or a '$' or "headers."; most values have none of them.
+    if (node.text.find_first_of("{$") == std::string::npos && node.text.find("eaders.") == std::string::npos) return;
     const std::string low = to_lower(node.text);
     for (std::string_view marker : {"${header:authorization}", "request.headers.authorization",
                                     "{client_token}", "${client_token}", "{{client_token}}", "$client_token"}) {

@@ -3,8 +3,9 @@
 // Cursor, VS Code, Windsurf, Gemini CLI, Codex, bulkhead.toml; any other JSON/JSONC/TOML is still scanned for
 // secrets). Findings point at file:line:column and never contain a secret whole (rules::redact).
 //
-// Thread-safety: a Scanner is not thread-safe (it owns Hyperscan scratch space); use one per thread. Reports and
-// findings are plain values. Nothing here writes to stdout; rendering returns strings.
+// Thread-safety: a Scanner is not thread-safe (it owns Hyperscan scratch space); use one per thread. scan_paths
+// scans files on several threads internally (each with its own scratch) and returns them in a fixed order.
+// Reports and findings are plain values. Nothing here writes to stdout; rendering returns strings.
 #pragma once
 
 #include <cstddef>
@@ -44,6 +45,7 @@ struct Options {
   rules::Severity fail_on = rules::Severity::high;
   std::set<std::string> baseline;                 // fingerprints to suppress
   std::size_t max_file_bytes = 32u * 1024 * 1024; // larger files are reported (BH090) and skipped
+  unsigned threads = 0;                           // scan_paths workers; 0 = one per hardware thread (max 16)
 };
 
 struct Report {

@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <system_error>
+#include <thread>
 
 #include "scan/detail/engine.h"
 #include "scan/scan.h"
@@ -43,19 +45,27 @@ core::Result<Scanner> Scanner::create(Options options) {
   return Scanner(std::move(options), std::move(*matcher));
 }
 
-std::vector<Finding> Scanner::scan_text(std::string_view path, std::string_view text, std::size_t* suppressed) {
-  std::vector<Finding> findings = detail::scan_document(path, text, matcher_, suppressed);
-  if (options_.baseline.empty()) return findings;
+namespace {
+
+std::vector<Finding> without_baseline(std::vector<Finding> findings, const std::set<std::string>& baseline,
+                                      std::size_t* suppressed) {
+  if (baseline.empty()) return findings;
   std::vector<Finding> kept;
   kept.reserve(findings.size());
   for (Finding& finding : findings) {
-    if (options_.baseline.contains(finding.fingerprint)) {
+    if (baseline.contains(finding.fingerprint)) {
       if (suppressed != nullptr) ++*suppressed;
     } else {
       kept.push_back(std::move(finding));
     }
   }
   return kept;
+}
+
+}  // namespace
+
+std::vector<Finding> Scanner::scan_text(std::string_view path, std::string_view text, std::size_t* suppressed) {
+  return without_baseline(detail::scan_document(path, text, matcher_, suppressed), options_.baseline, suppressed);
 }
 
 core::Result<Report> Scanner::scan_paths(std::span<const std::string> paths) {
@@ -97,10 +107,41 @@ core::Result<Report> Scanner::scan_paths(std::span<const std::string> paths) {
       files.push_back(path);  // named explicitly: scanned whatever its extension
     }
   }
-  std::string text;
-  for (const fs::path& file : files) {
-    const std::string name = file.generic_string();
-    switch (read_file(file, options_.max_file_bytes, text)) {
+  // Files are scanned in parallel (one matcher copy per worker: Hyperscan scratch is per thread) and merged in
+  // file order, so the report does not depend on scheduling.
+  struct FileResult {
+    ReadStatus status = ReadStatus::failed;
+    std::size_t bytes = 0;
+    std::size_t suppressed = 0;
+    std::vector<Finding> findings;
+  };
+  std::vector<FileResult> results(files.size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [&](rules::CredentialMatcher& matcher) {
+    std::string text;
+    for (std::size_t i = next.fetch_add(1); i < files.size(); i = next.fetch_add(1)) {
+      FileResult& result = results[i];
+      result.status = read_file(files[i], options_.max_file_bytes, text);
+      if (result.status != ReadStatus::ok) continue;
+      result.bytes = text.size();
+      result.findings = without_baseline(
+          detail::scan_document(files[i].generic_string(), text, matcher, &result.suppressed), options_.baseline,
+          &result.suppressed);
+    }
+  };
+  std::size_t workers = options_.threads != 0 ? options_.threads : std::thread::hardware_concurrency();
+  workers = std::clamp<std::size_t>(workers, 1, 16);
+  workers = std::min(workers, std::max<std::size_t>(files.size(), 1));
+  std::vector<rules::CredentialMatcher> matchers(workers - 1, matcher_);
+  std::vector<std::thread> threads;
+  for (rules::CredentialMatcher& matcher : matchers) threads.emplace_back(work, std::ref(matcher));
+  work(matcher_);
+  for (std::thread& thread : threads) thread.join();
+
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    FileResult& result = results[i];
+    const std::string name = files[i].generic_string();
+    switch (result.status) {
       case ReadStatus::failed:
         report.errors.push_back(name + ": cannot read");
         continue;
@@ -122,8 +163,9 @@ core::Result<Report> Scanner::scan_paths(std::span<const std::string> paths) {
         break;
     }
     ++report.files_scanned;
-    report.bytes_scanned += text.size();
-    for (Finding& finding : scan_text(name, text, &report.suppressed)) report.findings.push_back(std::move(finding));
+    report.bytes_scanned += result.bytes;
+    report.suppressed += result.suppressed;
+    for (Finding& finding : result.findings) report.findings.push_back(std::move(finding));
   }
   std::stable_sort(report.findings.begin(), report.findings.end(),
                    [](const Finding& a, const Finding& b) { return a.path < b.path; });

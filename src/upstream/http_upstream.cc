@@ -98,12 +98,13 @@ asio::awaitable<core::Result<http::ClientResponse>> exchange_until(const HttpSha
         }
       },
       asio::detached);
-  auto result = co_await shared.client->request(std::move(request), std::move(on_event), cancel);
+  std::shared_ptr<http::CancelSignal> cancel_copy = cancel;
+  auto result = co_await shared.client->request(std::move(request), std::move(on_event), std::move(cancel_copy));
   timer->cancel();
   if (*fired && (!result || result->is_sse)) {
     co_return core::fail(core::Reason::upstream_timeout, "deadline passed");
   }
-  co_return result;
+  co_return std::move(result);
 }
 
 // A message from the server on a POST stream (call set) or the GET stream (call null).
@@ -158,8 +159,8 @@ asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<
   request.url = wire->shared->config.url;
   request.headers = wire->headers(true);
   request.body = std::move(body);
-  auto result = co_await exchange_until(*wire->shared, std::move(request), stream_callback(wire, call), cancel,
-                                        deadline);
+  http::SseCallback on_event = stream_callback(wire, call);
+  auto result = co_await exchange_until(*wire->shared, std::move(request), std::move(on_event), cancel, deadline);
   if (call->outcome) co_return;
   if (!result) {
     call->finish(core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message)));
@@ -207,9 +208,11 @@ asio::awaitable<core::Result<void>> post_oneway(std::shared_ptr<HttpWire> wire, 
   request.url = wire->shared->config.url;
   request.headers = wire->headers(true);
   request.body = std::move(body);
-  auto result = co_await exchange_until(*wire->shared, std::move(request), [](http::SseEvent) -> asio::awaitable<bool> {
-    co_return true;
-  }, std::make_shared<http::CancelSignal>(), SteadyClock::now() + timeout);
+  http::SseCallback ignore_events = [](http::SseEvent) -> asio::awaitable<bool> { co_return true; };
+  auto cancel = std::make_shared<http::CancelSignal>();
+  auto deadline = SteadyClock::now() + timeout;
+  auto result =
+      co_await exchange_until(*wire->shared, std::move(request), std::move(ignore_events), cancel, deadline);
   if (!result) {
     co_return core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message));
   }
@@ -236,8 +239,9 @@ asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
     request.headers = wire->headers(false);
     if (!wire->last_event_id.empty()) request.headers.set("Last-Event-ID", wire->last_event_id);
     request.timeout = wire->shared->config.connect_timeout;
-    auto result = co_await wire->shared->client->request(std::move(request), stream_callback(wire, nullptr),
-                                                         wire->get_cancel);
+    http::SseCallback on_event = stream_callback(wire, nullptr);
+    std::shared_ptr<http::CancelSignal> cancel = wire->get_cancel;
+    auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), std::move(cancel));
     if (wire->closed) break;
     if (result) {
       if (result->status == 405) {
@@ -256,7 +260,8 @@ asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
     } else {
       spdlog::debug("{}: GET stream failed: {}", wire->label(), result.error().message);
     }
-    co_await wire->close_wake.wait_until(SteadyClock::now() + retry);
+    auto retry_at = SteadyClock::now() + retry;
+    co_await wire->close_wake.wait_until(retry_at);
     retry = std::min(retry * 2, kGetRetryMax);
   }
 }
@@ -268,9 +273,10 @@ asio::awaitable<void> send_delete(std::shared_ptr<HttpWire> wire) {
   request.url = wire->shared->config.url;
   request.headers = wire->headers(false);
   request.headers.remove("Accept");
-  auto result = co_await exchange_until(*wire->shared, std::move(request), {},
-                                        std::make_shared<http::CancelSignal>(),
-                                        SteadyClock::now() + wire->shared->config.connect_timeout);
+  http::SseCallback no_events;
+  auto cancel = std::make_shared<http::CancelSignal>();
+  auto deadline = SteadyClock::now() + wire->shared->config.connect_timeout;
+  auto result = co_await exchange_until(*wire->shared, std::move(request), std::move(no_events), cancel, deadline);
   if (!result) spdlog::debug("{}: DELETE failed: {}", wire->label(), result.error().message);
 }
 
@@ -308,8 +314,8 @@ class HttpSession final : public Session {
     auto call = wire->calls.register_call(request, kCallerSession);
     CallGuard guard(wire->calls, call->wire_id);
     auto cancel = std::make_shared<http::CancelSignal>();
-    asio::co_spawn(wire->shared->executor, post_call(wire, call, mcp::serialize(request), cancel, deadline),
-                   asio::detached);
+    std::string body = mcp::serialize(request);
+    asio::co_spawn(wire->shared->executor, post_call(wire, call, std::move(body), cancel, deadline), asio::detached);
     auto outcome = co_await await_outcome(call, on_message, deadline);
     if (outcome) co_return std::move(*outcome);
     cancel->cancel();
@@ -317,12 +323,13 @@ class HttpSession final : public Session {
       json::Value params = json::Value::object();
       params.set("requestId", call->wire_id);
       params.set("reason", "timeout");
-      std::string body = mcp::serialize(mcp::make_notification("notifications/cancelled", std::move(params)));
+      std::string cancel_body = mcp::serialize(mcp::make_notification("notifications/cancelled", std::move(params)));
       auto notify = [](std::shared_ptr<HttpWire> w, std::string b) -> asio::awaitable<void> {
-        auto r = co_await post_oneway(w, std::move(b), w->shared->config.connect_timeout);
+        auto timeout = w->shared->config.connect_timeout;
+        auto r = co_await post_oneway(w, std::move(b), timeout);
         if (!r) spdlog::debug("{}: cancel notification failed: {}", w->label(), r.error().message);
       };
-      asio::co_spawn(wire->shared->executor, notify(wire, std::move(body)), asio::detached);
+      asio::co_spawn(wire->shared->executor, notify(wire, std::move(cancel_body)), asio::detached);
     }
     co_return core::fail(core::Reason::upstream_timeout,
                          fmt::format("{} did not answer '{}' within {} ms", wire->label(), method, timeout.count()));
@@ -340,7 +347,9 @@ class HttpSession final : public Session {
         co_return core::Result<void>{};
       }
     }
-    co_return co_await post_oneway(wire, mcp::serialize(message), wire->shared->config.request_timeout);
+    std::string body = mcp::serialize(message);
+    auto sent = co_await post_oneway(wire, std::move(body), wire->shared->config.request_timeout);
+    co_return sent;
   }
 
   void set_listener(MessageSink listener) override { wire_->channel->set_listener(std::move(listener)); }
@@ -404,9 +413,10 @@ class HttpUpstream final : public Upstream {
     request.url = shared->config.url;
     request.headers = wire->headers(true);
     request.body = mcp::serialize(init);
-    auto response = co_await exchange_until(*shared, std::move(request), stream_callback(wire, call),
-                                            std::make_shared<http::CancelSignal>(),
-                                            SteadyClock::now() + shared->config.connect_timeout);
+    http::SseCallback on_event = stream_callback(wire, call);
+    auto cancel = std::make_shared<http::CancelSignal>();
+    auto deadline = SteadyClock::now() + shared->config.connect_timeout;
+    auto response = co_await exchange_until(*shared, std::move(request), std::move(on_event), cancel, deadline);
     if (!response) {
       co_return core::fail(response.error().reason,
                            fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
@@ -428,9 +438,8 @@ class HttpUpstream final : public Upstream {
     wire->init_result = std::move(*result);
     wire->protocol_version = *wire->init_result.find_string("protocolVersion");
 
-    auto initialized = co_await post_oneway(
-        wire, mcp::serialize(mcp::make_notification("notifications/initialized", json::Value())),
-        shared->config.connect_timeout);
+    std::string initialized_body = mcp::serialize(mcp::make_notification("notifications/initialized", json::Value()));
+    auto initialized = co_await post_oneway(wire, std::move(initialized_body), shared->config.connect_timeout);
     if (!initialized) {
       asio::co_spawn(shared->executor, send_delete(wire), asio::detached);
       co_return std::unexpected(initialized.error());

@@ -125,7 +125,9 @@ void note_failure(TenantSlot& slot) {
 asio::awaitable<void> terminate(std::shared_ptr<ProcessInstance> inst) {
   if (inst->child->reaped()) co_return;
   inst->child->signal_group(SIGTERM);
-  if (co_await inst->child->wait_exit_until(SteadyClock::now() + kTerminateGrace)) co_return;
+  // (GCC 12 miscompiles co_await inside conditions: every co_await here is its own statement)
+  bool exited = co_await inst->child->wait_exit_until(SteadyClock::now() + kTerminateGrace);
+  if (exited) co_return;
   inst->child->signal_group(SIGKILL);
   co_await inst->child->wait_exit_until(SteadyClock::now() + kKillWait);
 }
@@ -233,8 +235,9 @@ void dispatch(const std::shared_ptr<TenantSlot>& slot, const std::shared_ptr<Pro
 asio::awaitable<void> read_stdout(std::shared_ptr<TenantSlot> slot, std::shared_ptr<ProcessInstance> inst) {
   LineReader reader(inst->child->stdout_pipe(), kMaxMessageBytes);
   std::size_t skipped = 0;
-  while (auto line = co_await reader.next_line()) {
-    if (!inst->alive()) break;
+  while (true) {
+    std::optional<std::string> line = co_await reader.next_line();
+    if (!line || !inst->alive()) break;
     if (reader.skipped_lines() != skipped) {
       skipped = reader.skipped_lines();
       spdlog::warn("{}: skipped a line longer than {} bytes", slot->label, kMaxMessageBytes);
@@ -253,7 +256,9 @@ asio::awaitable<void> read_stdout(std::shared_ptr<TenantSlot> slot, std::shared_
 
 asio::awaitable<void> read_stderr(std::shared_ptr<TenantSlot> slot, std::shared_ptr<ProcessInstance> inst) {
   LineReader reader(inst->child->stderr_pipe(), kMaxStderrLineBytes);
-  while (auto line = co_await reader.next_line()) {
+  while (true) {
+    std::optional<std::string> line = co_await reader.next_line();
+    if (!line) break;
     spdlog::debug("{} stderr: {}", slot->label, *line);
   }
 }
@@ -314,7 +319,8 @@ asio::awaitable<core::Result<std::shared_ptr<ProcessInstance>>> start_process(st
   CallGuard guard(slot->calls, call->wire_id);
   inst->enqueue(mcp::serialize(init));
   auto init_deadline = std::min(deadline, SteadyClock::now() + cfg.connect_timeout);
-  auto outcome = co_await await_outcome(call, {}, init_deadline);
+  MessageSink no_sink;
+  auto outcome = co_await await_outcome(call, no_sink, init_deadline);
   if (!outcome) {
     process_gone(slot, inst, "did not answer initialize in time", GoneCause::crashed);
     co_return core::fail(core::Reason::upstream_timeout,
@@ -378,7 +384,8 @@ asio::awaitable<core::Result<std::shared_ptr<ProcessInstance>>> ensure_ready(std
     } starting_guard{*slot};
     if (now < slot->earliest_start) co_await sleep_for(slot->earliest_start - now);
     if (slot->stopped || slot->shared->shut_down) continue;
-    co_return co_await start_process(slot, deadline);
+    auto started = co_await start_process(slot, deadline);
+    co_return started;
   }
 }
 
@@ -597,7 +604,8 @@ class StdioUpstream final : public Upstream {
     if (it == shared->slots.end()) co_return;
     std::shared_ptr<TenantSlot> slot = it->second;
     shared->slots.erase(it);
-    co_await stop_slot(slot, "was stopped");
+    std::string why = "was stopped";
+    co_await stop_slot(slot, std::move(why));
   }
 
   asio::awaitable<void> shutdown() override {
@@ -643,6 +651,10 @@ class StdioUpstream final : public Upstream {
 
 std::unique_ptr<Upstream> make_stdio_upstream(asio::any_io_executor executor, UpstreamConfig config,
                                               const core::Clock& clock) {
+  // Writing to the stdin pipe of a process that just died raises SIGPIPE, whose default action would end the
+  // gateway. Ignore it when nobody chose a disposition (children get default dispositions back at spawn).
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
   return std::make_unique<StdioUpstream>(std::move(executor), std::move(config), clock);
 }
 

@@ -16,7 +16,8 @@
 // really negotiates 2025-06-18 (the client then sends `MCP-Protocol-Version: 2025-06-18`).
 //
 // Usage: node test/conformance/run.mjs [--bulkhead PATH] [--direct] [--both] [--out FILE] [--expected FILE]
-//                                      [--versions 2025-06-18,2025-11-25,2026-07-28] [--keep]
+//                                      [--upstream http|stdio] [--versions 2025-06-18,2025-11-25,2026-07-28] [--keep]
+// --upstream stdio: the gateway spawns the fixture itself over stdio (target name "gateway-stdio").
 // Everything listens on 127.0.0.1 only. Needs Node >= 22 for the conformance tool: if started with an older
 // node, the runner re-executes itself with test/peers/node_modules/.bin/node.
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,7 +47,7 @@ const opt = (name, def) => {
     const i = args.indexOf(name);
     return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 };
-const bulkheadBin = opt('--bulkhead', process.env.BULKHEAD_BIN ?? path.join(repo, 'build/bin/bulkhead'));
+const bulkheadBin = path.resolve(opt('--bulkhead', process.env.BULKHEAD_BIN ?? path.join(repo, 'build/bin/bulkhead')));
 const expectedFile = opt('--expected', path.join(here, 'expected.json'));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-conformance-'));
 const outFile = opt('--out', path.join(work, 'results.json'));
@@ -55,8 +56,14 @@ const MODERN = '2026-07-28';
 const versions = opt('--versions', [...TOOL_VERSIONS, MODERN].join(',')).split(',');
 const directForced = flag('--direct') || process.env.CONFORMANCE_DIRECT === '1';
 const haveBinary = fs.existsSync(bulkheadBin);
-const targets = flag('--both') ? ['direct', 'gateway'] : [directForced || !haveBinary ? 'direct' : 'gateway'];
-if (targets.includes('gateway') && !haveBinary) {
+const upstreamKind = opt('--upstream', 'http');
+if (!['http', 'stdio'].includes(upstreamKind)) {
+    console.error(`conformance: --upstream must be http or stdio`);
+    process.exit(2);
+}
+const gatewayTarget = upstreamKind === 'stdio' ? 'gateway-stdio' : 'gateway';
+const targets = flag('--both') ? ['direct', gatewayTarget] : [directForced || !haveBinary ? 'direct' : gatewayTarget];
+if (targets.includes(gatewayTarget) && !haveBinary) {
     console.error(`conformance: --both needs the gateway binary, ${bulkheadBin} does not exist`);
     process.exit(2);
 }
@@ -66,6 +73,7 @@ const children = [];
 function start(cmd, argv, logName) {
     const log = fs.openSync(path.join(work, logName), 'w');
     const child = spawn(cmd, argv, { cwd: work, stdio: ['ignore', log, log], env: { ...process.env } });
+    child.on('error', e => fs.appendFileSync(path.join(work, logName), `\nconformance runner: cannot start ${cmd}: ${e.message}\n`));
     children.push(child);
     return child;
 }
@@ -127,9 +135,10 @@ async function startPinningProxy(targetUrl, version) {
 }
 
 /** Runs the conformance tool (suite all) for one spec version; returns [{scenario, checks}]. */
-async function runTool(url, version, outDir) {
+async function runTool(url, version, outDir, scenario) {
     const cli = path.join(peers, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-    const child = spawn(node22, [cli, 'server', '--url', url, '--suite', 'all', '--spec-version', version, '-o', outDir], {
+    const which = scenario ? ['--scenario', scenario] : ['--suite', 'all', '--spec-version', version];
+    const child = spawn(node22, [cli, 'server', '--url', url, ...which, '-o', outDir], {
         cwd: work,
         stdio: ['ignore', 'pipe', 'pipe']
     });
@@ -142,7 +151,7 @@ async function runTool(url, version, outDir) {
         new Promise(r => setTimeout(() => r(true), 240000))
     ]);
     if (timedOut) await stop(child);
-    fs.writeFileSync(path.join(work, `conformance-${version}.log`), output);
+    fs.appendFileSync(path.join(work, `conformance-${version}.log`), output);
     const results = [];
     for (const dir of fs.existsSync(outDir) ? fs.readdirSync(outDir).sort() : []) {
         const m = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(dir);
@@ -178,50 +187,135 @@ function summarize(results) {
     return s;
 }
 
-async function runTarget(target) {
-    // Through the gateway the fixture runs --legacy-only (a 2025-11-25-only upstream, like server-everything), so
-    // the 2026-07-28 suite exercises the gateway's 2026 -> 2025 bridge; directly it serves both eras itself.
-    const fixtureReady = path.join(work, `fixture-${target}-ready.json`);
-    const fixtureArgs = [path.join(peers, 'conformance-server/server.mjs'), '--port', '0', '--ready-file', fixtureReady];
-    if (target === 'gateway') fixtureArgs.push('--legacy-only');
-    const fixture = start(node22, fixtureArgs, `fixture-${target}.log`);
-    const { url: fixtureUrl } = await waitForFile(fixtureReady, fixture, 'conformance fixture');
-    let url = fixtureUrl;
-    let gateway;
-    if (target === 'gateway') {
-        const cfg = path.join(work, 'bulkhead.toml');
+async function freePort() {
+    const srv = http.createServer();
+    await new Promise(r => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address();
+    await new Promise(r => srv.close(r));
+    return port;
+}
+
+/** The gateway under test, on a fixed port so it can be restarted after a crash without changing the URL. */
+class GatewayProcess {
+    constructor(upstreamLines) {
+        this.upstreamLines = upstreamLines;
+        this.starts = 0;
+        this.crashes = [];
+    }
+    async init() {
+        this.port = await freePort();
+        this.cfg = path.join(work, 'bulkhead.toml');
         fs.writeFileSync(
-            cfg,
+            this.cfg,
             [
                 '[server]',
-                'listen = "127.0.0.1:0"',
+                `listen = "127.0.0.1:${this.port}"`,
                 'request_timeout_ms = 30000',
                 '[auth]',
                 'mode = "none"',
                 '[[upstream]]',
                 'name = "conformance"',
-                'transport = "http"',
-                `url = "${fixtureUrl}"`,
+                ...this.upstreamLines,
                 'prefix = ""',
                 ''
             ].join('\n')
         );
-        const ready = path.join(work, 'bulkhead-ready.json');
-        gateway = start(bulkheadBin, ['serve', '--config', cfg, '--ready-file', ready], 'bulkhead.log');
-        const info = await waitForFile(ready, gateway, 'bulkhead');
-        url = info.url;
+        await this.ensure();
+        return this.url;
+    }
+    alive() {
+        return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    }
+    /** Describes how the last process ended, once it has. */
+    death() {
+        if (!this.child || this.alive()) return undefined;
+        return `${this.child.signalCode ?? `exit code ${this.child.exitCode}`} (log: ${this.log})`;
+    }
+    async ensure() {
+        if (this.alive()) return;
+        this.starts++;
+        this.log = `bulkhead-${this.starts}.log`;
+        const ready = path.join(work, `bulkhead-ready-${this.starts}.json`);
+        this.child = start(bulkheadBin, ['serve', '--config', this.cfg, '--ready-file', ready], this.log);
+        const info = await waitForFile(ready, this.child, 'bulkhead');
+        this.url = info.url;
+    }
+    async stop() {
+        if (this.child) await stop(this.child);
+    }
+}
+
+// After a gateway crash at most this many failing scenarios per version are re-run one by one (keeps a badly
+// broken build's run short; the first crashes are the informative ones).
+const MAX_RERUNS = 8;
+
+const crashCheck = (scenario, death) => ({
+    id: `${scenario}/gateway-crash`,
+    status: 'FAILURE',
+    errorMessage: `the gateway died during this scenario: ${death}`
+});
+
+async function runTarget(target) {
+    // Through the gateway the fixture runs --legacy-only (a 2025-11-25-only upstream, like server-everything), so
+    // the 2026-07-28 suite exercises the gateway's 2026 -> 2025 bridge; directly it serves both eras itself.
+    const fixtureScript = path.join(peers, 'conformance-server/server.mjs');
+    let fixture;
+    let fixtureUrl = 'stdio';
+    if (target !== 'gateway-stdio') {
+        const fixtureReady = path.join(work, `fixture-${target}-ready.json`);
+        const fixtureArgs = [fixtureScript, '--port', '0', '--ready-file', fixtureReady];
+        if (target === 'gateway') fixtureArgs.push('--legacy-only');
+        fixture = start(node22, fixtureArgs, `fixture-${target}.log`);
+        fixtureUrl = (await waitForFile(fixtureReady, fixture, 'conformance fixture')).url;
+    }
+    let url = fixtureUrl;
+    let gw;
+    if (target !== 'direct') {
+        gw = new GatewayProcess(
+            target === 'gateway-stdio'
+                ? ['transport = "stdio"', `command = ${JSON.stringify(node22)}`, `args = [${JSON.stringify(fixtureScript)}, "--stdio"]`]
+                : ['transport = "http"', `url = "${fixtureUrl}"`]
+        );
+        url = await gw.init();
     }
     const perVersion = {};
     try {
         for (const v of versions) {
-            let results;
+            let results = [];
             if (v === MODERN) {
-                const { runModernSuite } = await import(pathToFileURL(path.join(peers, 'conformance-server/modern-suite.mjs')).href);
-                results = await runModernSuite(url);
+                // One scenario at a time, so a gateway crash is pinned on the scenario that caused it.
+                const { runModernSuite, MODERN_SCENARIOS } = await import(pathToFileURL(path.join(peers, 'conformance-server/modern-suite.mjs')).href);
+                for (const name of Object.keys(MODERN_SCENARIOS)) {
+                    await gw?.ensure();
+                    const [r] = await runModernSuite(url, { only: [name] });
+                    await new Promise(res => setTimeout(res, 50));
+                    if (gw && !gw.alive()) r.checks.push(crashCheck(name, gw.death()));
+                    results.push(r);
+                }
             } else {
                 const proxy = v === '2025-11-25' ? undefined : await startPinningProxy(url, v);
+                const outDir = path.join(work, `out-${target}-${v}`);
                 try {
-                    results = await runTool(proxy ? proxy.url : url, v, path.join(work, `out-${target}-${v}`));
+                    const startsBefore = gw?.starts;
+                    results = await runTool(proxy ? proxy.url : url, v, outDir);
+                    if (gw && (!gw.alive() || gw.starts !== startsBefore)) {
+                        // The gateway died somewhere in the run: re-run each failed scenario on its own (restarting
+                        // the gateway as needed) so every failure is attributed to the scenario that caused it.
+                        let reruns = 0;
+                        for (const r of results) {
+                            if (!r.checks.some(c => c.status === 'FAILURE')) continue;
+                            if (++reruns > MAX_RERUNS) {
+                                r.checks.push({ id: `${r.scenario}/not-rerun`, status: 'INFO', errorMessage: `more than ${MAX_RERUNS} failing scenarios after a gateway crash; not re-run individually` });
+                                continue;
+                            }
+                            await gw.ensure();
+                            const again = await runTool(proxy ? proxy.url : url, v, path.join(outDir, `rerun-${r.scenario}`), r.scenario);
+                            await new Promise(res => setTimeout(res, 50));
+                            const rr = again.find(x => x.scenario === r.scenario) ?? { scenario: r.scenario, checks: [] };
+                            if (!gw.alive()) rr.checks.push(crashCheck(r.scenario, gw.death()));
+                            r.checks = rr.checks.length ? rr.checks : r.checks;
+                        }
+                    }
                 } finally {
                     proxy?.close();
                 }
@@ -229,10 +323,10 @@ async function runTarget(target) {
             perVersion[v] = { ...summarize(results), scenarios: results.map(r => ({ scenario: r.scenario, ok: !r.checks.some(c => c.status === 'FAILURE') })) };
         }
     } finally {
-        if (gateway) await stop(gateway);
-        await stop(fixture);
+        await gw?.stop();
+        if (fixture) await stop(fixture);
     }
-    return { url, upstream: fixtureUrl, perVersion };
+    return { url, upstream: fixtureUrl, gateway_starts: gw?.starts, perVersion };
 }
 
 let exitCode = 0;

@@ -11,7 +11,7 @@
 // kills whatever is left if the test process ends early.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -43,9 +43,10 @@ function killGroup(pid, signal) {
   try { process.kill(pid, signal); return true; } catch { return false; }
 }
 
-process.on('exit', () => { for (const p of live) killGroup(p.pid, 'SIGKILL'); });
+function killAllNow() { for (const p of live) { killGroup(p.pid, 'SIGKILL'); killSeenDescendants(p); } }
+process.on('exit', killAllNow);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => { for (const p of live) killGroup(p.pid, 'SIGKILL'); process.exit(128 + 15); });
+  process.on(sig, () => { killAllNow(); process.exit(128 + 15); });
 }
 
 function groupAlive(pid) {
@@ -53,6 +54,56 @@ function groupAlive(pid) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// /proc helpers: a process's parent and start time (field 22 of /proc/PID/stat), and its live descendants.
+function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0], ppid: Number(f[1]), start: f[19] };
+  } catch { return null; }
+}
+
+export function descendants(pid) {
+  const parent = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = procStat(d);
+    if (st && st.state !== 'Z') parent.set(Number(d), st.ppid);
+  }
+  const out = [];
+  const walk = (p) => { for (const [c, pp] of parent) if (pp === p) { out.push(c); walk(c); } };
+  walk(pid);
+  return out;
+}
+
+// Remembers (pid, start time) of every descendant seen while `rec` runs: the gateway may put its stdio upstreams in
+// their own process groups, and if it crashes they are re-parented away, so teardown kills them by this record.
+function trackDescendants(rec) {
+  rec.seen = new Map();
+  const snap = () => {
+    if (rec.exited !== null) return;
+    for (const d of descendants(rec.pid)) {
+      const st = procStat(d);
+      if (st && !rec.seen.has(d)) rec.seen.set(d, st.start);
+    }
+  };
+  snap();
+  rec.tracker = setInterval(snap, 200);
+  rec.tracker.unref();
+}
+
+function killSeenDescendants(rec) {
+  if (!rec.seen) return [];
+  const killed = [];
+  for (const [pid, start] of rec.seen) {
+    const st = procStat(pid);
+    if (st && st.start === start && st.state !== 'Z') {
+      try { process.kill(pid, 'SIGKILL'); killed.push(pid); } catch { /* gone */ }
+    }
+  }
+  return killed;
+}
 
 // Spawns a child in its own process group; stdout/stderr are kept (bounded) for diagnostics.
 export function startProcess(name, cmd, args, { env = {}, cwd } = {}) {
@@ -75,10 +126,17 @@ export async function stopProcess(rec, { graceMs = 3000 } = {}) {
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && (rec.exited === null || groupAlive(rec.pid))) await sleep(25);
   if (rec.exited === null || groupAlive(rec.pid)) {
+    if (rec.exited === null) rec.killedAfterGrace = true;
     killGroup(rec.pid, 'SIGKILL');
     const hard = Date.now() + 2000;
     while (Date.now() < hard && (rec.exited === null || groupAlive(rec.pid))) await sleep(25);
   }
+  if (rec.tracker) clearInterval(rec.tracker);
+  // Give descendants that were in other process groups the same grace, then kill what is left.
+  const deadline2 = Date.now() + graceMs;
+  const stillThere = () => [...(rec.seen ?? new Map())].some(([pid, start]) => { const st = procStat(pid); return st && st.start === start && st.state !== 'Z'; });
+  while (Date.now() < deadline2 && stillThere()) await sleep(25);
+  rec.leftDescendants = killSeenDescendants(rec);
   live.delete(rec);
 }
 
@@ -161,6 +219,7 @@ export async function startGateway(configText, dir) {
   const ready = join(dir, 'ready.json');
   writeFileSync(cfg, configText);
   const proc = startProcess('bulkhead', BULKHEAD_BIN, ['serve', '--config', cfg, '--ready-file', ready], { cwd: dir });
+  trackDescendants(proc);
   let info;
   await waitFor('gateway ready file', () => {
     if (!existsSync(ready)) return false;
@@ -185,10 +244,31 @@ export async function startEnv({ extraUpstreams = [], requestTimeoutMs = 30000, 
     dir, gateway: GATEWAY, url: null, base: null, everythingUrl: null, procs,
     logs() { return procs.map((p) => `--- ${p.name} (pid ${p.pid}) ---\n${p.output.slice(-6000)}`).join('\n'); },
     async close() {
-      for (const p of procs.slice().reverse()) await stopProcess(p);
+      // A child that is gone before teardown crashed or exited on its own: report it with its output. The gateway
+      // must also exit 0 on SIGTERM (contract).
+      const died = procs.filter((p) => p.exited !== null && !p.expectedExit);
+      if (process.env.E2E_LOGS === '1') process.stderr.write(`${env.logs()}\n`);
+      for (const p of procs.slice().reverse()) {
+        const wasRunning = p.exited === null;
+        await stopProcess(p);
+        if (wasRunning && p.mustExitCleanly && !(p.exited && p.exited.code === 0)) died.push(p);
+      }
       const leftovers = procs.filter((p) => groupAlive(p.pid));
+      for (const p of procs) {
+        if (p.leftDescendants?.length && p.exited?.code === 0) {
+          leftovers.push({ name: `${p.name}'s children ${p.leftDescendants.join(',')} (still running after it exited cleanly)` });
+        }
+      }
       rmSync(dir, { recursive: true, force: true });
       if (leftovers.length) throw new Error(`leftover processes: ${leftovers.map((p) => p.name).join(', ')}`);
+      if (died.length) {
+        const why = (p) => (p.killedAfterGrace
+          ? `${p.name} did not exit within 3 s of SIGTERM although the test had nothing in flight (SIGKILLed)`
+          : `${p.name} exited during the test or not cleanly on SIGTERM (${JSON.stringify(p.exited)})`);
+        const msg = died.map((p) => `${why(p)}; its output:\n${p.output.slice(-8000)}`).join('\n');
+        process.stderr.write(`\n!!! ${msg}\n`);
+        throw new Error(msg);
+      }
     },
   };
   try {
@@ -209,6 +289,7 @@ export async function startEnv({ extraUpstreams = [], requestTimeoutMs = 30000, 
       ],
     });
     const gw = await startGateway(cfg, dir);
+    gw.proc.mustExitCleanly = true;
     procs.push(gw.proc);
     env.gatewayProc = gw.proc;
     env.url = gw.url;
@@ -242,6 +323,9 @@ export async function connectV1(url, { version = V2025_11, capabilities = {}, na
   const client = new ClientV1({ name, version: '1.0.0' }, { capabilities });
   if (setup) setup(client);
   const transport = new StreamableHTTPClientTransportV1(new URL(url), headers ? { requestInit: { headers } } : undefined);
+  // Diagnostics only (never in CI): E2E_NO_GET_STREAM=1 keeps the client from opening its GET SSE stream, to see
+  // past a gateway bug on that stream.
+  if (process.env.E2E_NO_GET_STREAM === '1') transport._startOrAuthSse = async () => {};
   const send = transport.send.bind(transport);
   transport.send = (message, opts) => {
     if (message && message.method === 'initialize') {
@@ -367,46 +451,95 @@ export function modernRequest(id, method, params = {}, { name } = {}) {
   return { body, headers };
 }
 
-// Sends `bytes` as a POST body over node:http and resolves with the status, even if the server answers before
-// reading the whole body (then the upload is cut short, which is fine).
-export function postLarge(url, totalBytes, headers = {}) {
+// POSTs a JSON-RPC body of exactly totalBytes over a raw socket and resolves with the HTTP status, headers and body
+// of the answer. A server may answer (e.g. 413) before it has read the whole body and then close the connection:
+// the upload stops as soon as any answer arrives, and write errors (EPIPE, ECONNRESET) after that are expected.
+// Options: headWaitMs — pause after the request head so a server that judges by Content-Length can answer before
+// the upload starts (what curl's Expect: 100-continue wait achieves; makes the test independent of how the server
+// closes); chunked — send the body with Transfer-Encoding: chunked (no Content-Length). The result has uploaded:
+// whether the whole body went out.
+export function postLarge(url, totalBytes, headers = {}, { headWaitMs = 300, chunked = false } = {}) {
   return new Promise((resolveP, reject) => {
     const u = new URL(url);
     const prefix = Buffer.from('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"everything__echo","arguments":{"message":"');
     const suffix = Buffer.from('"}}}');
     const fillLen = totalBytes - prefix.length - suffix.length;
-    const req = http.request({
-      host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
-      headers: {
-        'content-type': 'application/json', accept: 'application/json, text/event-stream',
-        'content-length': String(totalBytes), ...headers,
-      },
-    });
-    let settled = false;
-    const timer = setTimeout(() => { if (!settled) { settled = true; req.destroy(); reject(new Error('no response within 20 s')); } }, 20000);
-    req.on('response', (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        if (settled) return;
-        settled = true; clearTimeout(timer);
-        resolveP({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString() });
-      });
-      res.on('error', () => {});
-    });
-    req.on('error', (err) => { if (!settled) { settled = true; clearTimeout(timer); reject(err); } });
-    req.write(prefix);
-    const chunk = Buffer.alloc(64 * 1024, 'a');
-    let left = fillLen;
-    const pump = () => {
-      while (left > 0) {
-        const n = Math.min(left, chunk.length);
-        left -= n;
-        if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) { req.once('drain', pump); return; }
+    const head = [`POST ${u.pathname} HTTP/1.1`, `Host: ${u.host}`, 'Content-Type: application/json',
+      'Accept: application/json, text/event-stream',
+      chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${totalBytes}`, 'Connection: close',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    const chunks = [];
+    let answered = false;
+    let writeError = null;
+    const timer = setTimeout(() => { sock.destroy(); finish(); }, 20000);
+    function finish() {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
+      if (!m) {
+        resolveP({ status: 0, headers: {}, text: '', uploaded, writeError: writeError?.code ?? null });
+        return;
       }
-      req.end(suffix);
+      const sep = raw.indexOf('\r\n\r\n');
+      const hdrs = {};
+      for (const line of raw.slice(0, sep).split('\r\n').slice(1)) {
+        const k = line.indexOf(':');
+        if (k > 0) hdrs[line.slice(0, k).trim().toLowerCase()] = line.slice(k + 1).trim();
+      }
+      let text = sep >= 0 ? Buffer.from(raw.slice(sep + 4), 'latin1').toString('utf8') : '';
+      if (/chunked/i.test(hdrs['transfer-encoding'] || '')) {
+        let out = ''; let rest = text;
+        for (;;) {
+          const nl = rest.indexOf('\r\n'); if (nl < 0) break;
+          const n = parseInt(rest.slice(0, nl), 16); if (!n) break;
+          out += rest.slice(nl + 2, nl + 2 + n); rest = rest.slice(nl + 2 + n + 2);
+        }
+        text = out;
+      }
+      resolveP({ status: Number(m[1]), headers: hdrs, text, uploaded, writeError: writeError?.code ?? null });
+    }
+    // Done once the head is in and either the Content-Length body, or (for an SSE answer) one whole event.
+    const complete = () => {
+      const buf = Buffer.concat(chunks);
+      const sep = buf.indexOf('\r\n\r\n');
+      if (sep < 0) return false;
+      const headText = buf.subarray(0, sep).toString('latin1');
+      const cl = /\r\ncontent-length:\s*(\d+)/i.exec(headText);
+      if (cl) return buf.length - sep - 4 >= Number(cl[1]);
+      if (/\r\ncontent-type:\s*text\/event-stream/i.test(headText)) return /\n\n/.test(buf.subarray(sep + 4).toString('latin1'));
+      return false;
     };
-    pump();
+    let done = false;
+    sock.on('data', (d) => {
+      chunks.push(d); answered = true;
+      if (!done && complete()) { done = true; sock.destroy(); }
+    });
+    sock.on('error', (err) => { writeError = err; });
+    sock.on('close', () => { done = true; finish(); });
+    let uploaded = false;
+    const frame = (b) => (chunked ? Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]) : b);
+    sock.on('connect', () => {
+      sock.write(head);
+      setTimeout(() => {
+        if (answered || sock.destroyed) return;
+        sock.write(frame(prefix));
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        let left = fillLen;
+        const pump = () => {
+          while (left > 0) {
+            if (answered || sock.destroyed) return;
+            const n = Math.min(left, chunk.length);
+            left -= n;
+            if (!sock.write(frame(n === chunk.length ? chunk : chunk.subarray(0, n)))) { sock.once('drain', pump); return; }
+          }
+          sock.write(frame(suffix));
+          if (chunked) sock.write('0\r\n\r\n');
+          uploaded = true;
+        };
+        pump();
+      }, headWaitMs);
+    });
   });
 }
 

@@ -244,6 +244,37 @@ TEST_F(ClientTest, CancelLongSseGetFromAnotherThread) {
   EXPECT_EQ(refused.error().reason, core::Reason::upstream_unavailable);
 }
 
+TEST_F(ClientTest, OneSignalCancelsEveryRequestUsingIt) {
+  TestServer server([&](Request&, ResponseStream& out) -> asio::awaitable<void> {
+    if (!co_await out.start_sse({})) co_return;
+    co_await out.send_event(data_event("hello"));
+    co_await out.wait_closed();
+  });
+  auto cancel = std::make_shared<CancelSignal>();
+  std::atomic<int> started{0};
+  std::vector<std::future<core::Result<ClientResponse>>> futures;
+  for (int i = 0; i < 3; ++i) {
+    ClientRequest req;
+    req.method = "GET";
+    req.url = server.url("/mcp");
+    futures.push_back(asio::co_spawn(io_.io(),
+                                     client_->request(req,
+                                                      [&](SseEvent) -> asio::awaitable<bool> {
+                                                        ++started;
+                                                        co_return true;
+                                                      },
+                                                      cancel),
+                                     asio::use_future));
+  }
+  ASSERT_TRUE(eventually([&] { return started.load() == 3; }));
+  cancel->cancel();
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    EXPECT_TRUE(f.get());
+  }
+  EXPECT_TRUE(eventually([&] { return server.server().open_connections() == 0; }));
+}
+
 TEST_F(ClientTest, CancelBeforeResponseHeader) {
   RawServer upstream([](tcp::socket& s) {
     std::string pending;

@@ -110,6 +110,17 @@ TEST(Server, Http10ClosesByDefault) {
   EXPECT_TRUE(client.closed_by_peer());
 }
 
+TEST(Server, Http10KeepAliveOnRequest) {
+  TestServer server(echo_handler());
+  RawClient client(server.port());
+  for (int i = 0; i < 2; ++i) {
+    client.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    auto res = client.read_response();
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res["Connection"], "keep-alive");
+  }
+}
+
 TEST(Server, HeadHasNoBody) {
   TestServer server([](Request&, ResponseStream& out) -> asio::awaitable<void> {
     Response r;
@@ -217,7 +228,10 @@ TEST(Server, MalformedRequestGets400AndServerKeepsWorking) {
        {std::string_view("GARBAGE\r\n\r\n"), std::string_view("GET /\x01 HTTP/1.1\r\n\r\n"),
         std::string_view("GET / HTTP/9.9\r\n\r\n"), std::string_view("POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n"),
         std::string_view("GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
-        std::string_view("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")}) {
+        std::string_view("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+        // request smuggling shapes: conflicting framing headers
+        std::string_view("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc"),
+        std::string_view("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")}) {
     RawClient client(server.port());
     client.send(garbage);
     const auto reply = client.read_to_eof();

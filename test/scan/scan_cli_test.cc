@@ -10,6 +10,7 @@
 namespace bulkhead::scan {
 namespace {
 
+namespace fs = std::filesystem;
 const fs::path kCorpus = BULKHEAD_SCAN_CORPUS;
 const fs::path kBinary = BULKHEAD_SCAN_BINARY;
 

@@ -11,6 +11,7 @@
 namespace bulkhead::scan {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::Label;
 
 const fs::path kCorpus = BULKHEAD_SCAN_CORPUS;

@@ -11,6 +11,7 @@
 namespace bulkhead::scan {
 namespace {
 
+namespace fs = std::filesystem;
 const fs::path kCorpus = BULKHEAD_SCAN_CORPUS;
 const fs::path kTestDir = BULKHEAD_SCAN_TEST_DIR;
 

@@ -12,6 +12,7 @@
 namespace bulkhead::scan {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::Label;
 
 const fs::path kCorpus = BULKHEAD_SCAN_CORPUS;

@@ -12,7 +12,8 @@ const addFormats = require("ajv-formats");
 const schema = JSON.parse(
   readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// unicodeRegExp: false — the published schema has a pattern ("language") that is only valid without the u flag.
+const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
 addFormats(ajv);
 const validate = ajv.compile(schema);
 

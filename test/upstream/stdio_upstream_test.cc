@@ -208,20 +208,29 @@ TEST_F(StdioUpstreamTest, TenantsGetTheirOwnProcessAndOnlyTheirOwnSecrets) {
   ::setenv("BULKHEAD_TEST_PARENT_SECRET", "must-not-leak", 1);
   auto up = make(fake_config({{"SHARED", "config"}}));
   run_test(io, [&]() -> asio::awaitable<void> {
-    auto a = co_await open(*up, params("tenant-a", {{"TENANT_SECRET", "a-secret"}}));
-    auto b = co_await open(*up, params("tenant-b", {{"TENANT_SECRET", "b-secret"}}));
+    // (braced lists outside co_await expressions: GCC 12 cannot copy their backing arrays into the frame)
+    SessionParams params_a = params("tenant-a", {{"TENANT_SECRET", "a-secret"}});
+    SessionParams params_b = params("tenant-b", {{"TENANT_SECRET", "b-secret"}});
+    auto a = co_await open(*up, std::move(params_a));
+    auto b = co_await open(*up, std::move(params_b));
     if (!a || !b) co_return;
-    auto env = [&](Session& s, const char* name) -> asio::awaitable<json::Value> {
+    auto env = [&](Session& s, std::string name) -> asio::awaitable<json::Value> {
       json::Value p = json::Value::object();
       p.set("name", name);
       auto r = co_await s.request(mcp::make_request(J("1"), "env", std::move(p)), {}, 5s);
       co_return r ? *r->result.find("value") : json::Value("<error>");
     };
-    EXPECT_EQ(co_await env(*a, "TENANT_SECRET"), J(R"("a-secret")"));
-    EXPECT_EQ(co_await env(*b, "TENANT_SECRET"), J(R"("b-secret")"));
-    EXPECT_EQ(co_await env(*a, "SHARED"), J(R"("config")"));
-    EXPECT_EQ(co_await env(*a, "BULKHEAD_TEST_PARENT_SECRET"), json::Value());
-    EXPECT_FALSE((co_await env(*a, "PATH")).is_null());
+    // (values first: GCC 12 cannot co_await inside EXPECT_EQ's arguments)
+    json::Value a_secret = co_await env(*a, "TENANT_SECRET");
+    json::Value b_secret = co_await env(*b, "TENANT_SECRET");
+    json::Value shared = co_await env(*a, "SHARED");
+    json::Value leaked = co_await env(*a, "BULKHEAD_TEST_PARENT_SECRET");
+    json::Value path = co_await env(*a, "PATH");
+    EXPECT_EQ(a_secret, J(R"("a-secret")"));
+    EXPECT_EQ(b_secret, J(R"("b-secret")"));
+    EXPECT_EQ(shared, J(R"("config")"));
+    EXPECT_EQ(leaked, json::Value());
+    EXPECT_FALSE(path.is_null());
     int pa = pid_of(*up, "tenant-a"), pb = pid_of(*up, "tenant-b");
     EXPECT_GT(pa, 0);
     EXPECT_GT(pb, 0);

@@ -7,7 +7,8 @@
 namespace bulkhead::upstream::detail {
 
 asio::awaitable<bool> Waiters::wait_until(std::chrono::steady_clock::time_point deadline) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor, deadline);
   // Erases our entry however the coroutine ends (resumed, exception, or frame destroyed while suspended).
   struct Registration {
     std::list<asio::steady_timer*>& list;
@@ -24,7 +25,8 @@ void Waiters::notify_all() {
 }
 
 asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor, duration);
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }

@@ -317,6 +317,68 @@ export const MODERN_SCENARIOS = {
         }
         return p;
     },
+    'modern-list-changed-via-listen': async url => {
+        // An upstream tools/list_changed must reach a subscriptions/listen stream that asked for it.
+        const ctrl = new AbortController();
+        try {
+            const res = await fetch(url, {
+                method: 'POST',
+                signal: ctrl.signal,
+                headers: {
+                    'content-type': 'application/json',
+                    accept: 'application/json, text/event-stream',
+                    'mcp-protocol-version': MODERN_VERSION,
+                    'mcp-method': 'subscriptions/listen'
+                },
+                body: JSON.stringify(req('listen-2', 'subscriptions/listen', { notifications: { toolsListChanged: true } }))
+            });
+            if (res.status !== 200 || !res.body) return [`listen: HTTP ${res.status}`];
+            const reader = res.body.getReader();
+            const decoder = new TextDecoder();
+            let buf = '';
+            const events = [];
+            let pending; // a read that outlived the previous pump keeps its chunk for the next one
+            const pump = async deadline => {
+                while (Date.now() < deadline) {
+                    const left = deadline - Date.now();
+                    pending ??= reader.read();
+                    const got = await Promise.race([pending, new Promise(r => setTimeout(() => r({ timeout: true }), left))]);
+                    if (got.timeout) return;
+                    pending = undefined;
+                    const { value, done } = got;
+                    if (done || value === undefined) return;
+                    buf += decoder.decode(value, { stream: true });
+                    let cut;
+                    while ((cut = buf.indexOf('\n\n')) >= 0) {
+                        const frame = buf.slice(0, cut);
+                        buf = buf.slice(cut + 2);
+                        const data = frame.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).trim()).join('');
+                        if (data) events.push(JSON.parse(data));
+                    }
+                    if (events.some(e => e.method === 'notifications/tools/list_changed')) return;
+                }
+            };
+            await pump(Date.now() + 3000);
+            if (!events.some(e => e.method === 'notifications/subscriptions/acknowledged')) return ['no acknowledgement on the listen stream'];
+            // Up to three upstream changes, 2 s apart: a gateway may still be opening its upstream notification
+            // stream (2025 GET) when the first one happens; at least one must come through.
+            for (let attempt = 0; attempt < 3 && !events.some(e => e.method === 'notifications/tools/list_changed'); attempt++) {
+                const trigger = await post(url, req(51 + attempt, 'tools/call', { name: 'test_trigger_list_changed', arguments: {} }), {
+                    'mcp-name': 'test_trigger_list_changed'
+                });
+                if (!trigger.json?.result) return [`trigger tool failed: HTTP ${trigger.status} ${trigger.text.slice(0, 160)}`];
+                await pump(Date.now() + 2000);
+            }
+            const changed = events.find(e => e.method === 'notifications/tools/list_changed');
+            if (!changed) return ['no notifications/tools/list_changed on the listen stream after three upstream changes (2 s apart)'];
+            if (changed.params?._meta?.['io.modelcontextprotocol/subscriptionId'] !== 'listen-2') return ['list_changed lacks _meta subscriptionId = listen request id'];
+            return [];
+        } catch (e) {
+            return [`listen failed: ${e.message}`];
+        } finally {
+            ctrl.abort();
+        }
+    },
     'modern-header-validation': async url => {
         const out = {};
         const check = (label, r, status, code) => {
@@ -378,9 +440,10 @@ export const MODERN_SCENARIOS = {
     }
 };
 
-export async function runModernSuite(url, { timeoutMs = 20000 } = {}) {
+export async function runModernSuite(url, { timeoutMs = 20000, only } = {}) {
     const results = [];
     for (const [name, fn] of Object.entries(MODERN_SCENARIOS)) {
+        if (only !== undefined && !only.includes(name)) continue;
         let outcome;
         try {
             outcome = await Promise.race([fn(url), new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))]);

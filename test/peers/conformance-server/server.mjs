@@ -10,6 +10,7 @@
 // Host/Origin validation (dns-rebinding-protection): only localhost, 127.0.0.1 and [::1] are accepted.
 //
 // Usage: node server.mjs [--port N] [--ready-file PATH] [--legacy-only]
+//        node server.mjs --stdio            (2025-era MCP over stdin/stdout; nothing else is printed on stdout)
 // Listens on 127.0.0.1 only. Writes {"pid":..,"port":..,"url":..} to the ready file (atomically) and
 // prints the same line on stdout once listening. SIGTERM/SIGINT close it.
 import fs from 'node:fs';
@@ -37,6 +38,7 @@ const opt = name => {
 const port = Number(opt('--port') ?? 0);
 const readyFile = opt('--ready-file');
 const legacyOnly = argv.includes('--legacy-only');
+const stdio = argv.includes('--stdio');
 
 // 1x1 red PNG and a 44-byte silent WAV header + 2 samples (minimal valid media for the content tests).
 const PNG =
@@ -52,6 +54,9 @@ const WAV = Buffer.concat([
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const text = t => ({ content: [{ type: 'text', text: t }] });
+
+/** Cross-instance hooks (the 2026 handler's notifier is only known once it exists). */
+const hooks = {};
 
 /** One fresh McpServer with the whole conformance surface (the v2 SDK wants a new instance per serving unit). */
 function makeServer() {
@@ -240,6 +245,15 @@ function makeServer() {
         },
         async args => text(`Received: ${JSON.stringify(args)}`)
     );
+    server.registerTool('test_trigger_list_changed', { description: 'Announces a tools/list_changed (for subscription tests)' }, async () => {
+        try {
+            server.sendToolListChanged(); // 2025-era session: goes out on the session's standalone stream
+        } catch {
+            /* per-request (2026) instance: no session stream */
+        }
+        hooks.toolsChanged?.(); // 2026-07-28: publish to subscriptions/listen streams
+        return text('tools/list_changed sent');
+    });
     server.registerTool('test_reconnection', { description: 'Closes its SSE stream mid-call (SEP-1699 polling)' }, async (ctx) => {
         await sleep(50);
         ctx.http?.closeSSE?.();
@@ -357,6 +371,16 @@ class MemoryEventStore {
     }
 }
 
+if (stdio) {
+    const { StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
+    const server = makeServer();
+    await server.connect(new StdioServerTransport());
+    process.stdin.on('end', () => process.exit(0));
+} else {
+    await serveHttp();
+}
+
+async function serveHttp() {
 const sessions = new Map(); // sessionId -> { transport, server }
 
 async function legacyHandle(request) {
@@ -382,6 +406,7 @@ async function legacyHandle(request) {
 }
 
 const modern = legacyOnly ? undefined : createMcpHandler(() => makeServer(), { legacy: 'reject' });
+if (modern) hooks.toolsChanged = () => modern.notify.toolsChanged();
 
 function localhostOnly(req) {
     const host = (req.headers.host ?? '').toLowerCase();
@@ -460,3 +485,4 @@ const shutdown = async () => {
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+}

@@ -426,6 +426,16 @@ def main():
         '[project]\nname = "mcp-weather"\nversion = "0.4.1"\ndependencies = ["mcp==1.9.4", "httpx==0.28.1"]\n\n'
         '[tool.weather]\napi_url = "https://api.weather.gov"\napi_token = "{{T:generic}}"\n'
         'cache_key = "weather-v2"\n')
+    # Harder cases: escaped JSON, comments, camelCase keys, fragments, short passwords.
+    files["generic/hard-cases.jsonc"] = (
+        '{\n  // old webhook, rotate: {{T:slack_webhook}}\n'
+        '  "notify": {\n    "url": "' + '{{T:slack_webhook}}'.replace('/', '/') + '",\n'
+        '    "escaped": "https:\\/\\/hooks.slack.com\\/services\\/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"{{!BH005}}\n  },\n'
+        '  "clients": [\n    {"name": "crm", "apiKey": "{{T:generic}}"},\n'
+        '    {"name": "oauth", "redirect": "https://app.acme.dev/cb#access_token={{T:url_query}}"},\n'
+        '    {"name": "db", "password": "Tr0ub4dor&3x"}{{!BH013}}\n  ],\n'
+        '  "checksum": "' + hashlib.sha256(b"hard").hexdigest() + '",\n'
+        '  "requestId": "req_' + hashlib.md5(b"r").hexdigest() + '"\n}\n')
     for rel, template in sorted(files.items()):
         text, expected = render(rel, template)
         write(rel, text, expected)
