@@ -85,7 +85,8 @@ asio::awaitable<mcp::Message> GatewayImpl::call_tool(const SessionPtr& session, 
   auto routed = co_await resolve_name(session, ListKind::tools, *name);
   if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
   message.params.set("name", routed->name);
-  co_return co_await forward(session, routed->upstream, std::move(message), reply);
+  mcp::Message forwarded = co_await forward(session, routed->upstream, std::move(message), reply);
+  co_return forwarded;
 }
 
 asio::awaitable<mcp::Message> GatewayImpl::get_prompt(const SessionPtr& session, mcp::Message message, Reply& reply) {
@@ -94,7 +95,8 @@ asio::awaitable<mcp::Message> GatewayImpl::get_prompt(const SessionPtr& session,
   auto routed = co_await resolve_name(session, ListKind::prompts, *name);
   if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
   message.params.set("name", routed->name);
-  co_return co_await forward(session, routed->upstream, std::move(message), reply);
+  mcp::Message forwarded = co_await forward(session, routed->upstream, std::move(message), reply);
+  co_return forwarded;
 }
 
 asio::awaitable<mcp::Message> GatewayImpl::route_by_uri(const SessionPtr& session, mcp::Message message,
@@ -103,7 +105,8 @@ asio::awaitable<mcp::Message> GatewayImpl::route_by_uri(const SessionPtr& sessio
   if (uri == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.uri", message.method));
   auto owner = co_await resolve_uri(session, *uri);
   if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
-  co_return co_await forward(session, *owner, std::move(message), reply);
+  mcp::Message forwarded = co_await forward(session, *owner, std::move(message), reply);
+  co_return forwarded;
 }
 
 asio::awaitable<mcp::Message> GatewayImpl::complete(const SessionPtr& session, mcp::Message message, Reply& reply) {
@@ -116,14 +119,16 @@ asio::awaitable<mcp::Message> GatewayImpl::complete(const SessionPtr& session, m
     auto routed = co_await resolve_name(session, ListKind::prompts, *name);
     if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
     ref->set("name", routed->name);
-    co_return co_await forward(session, routed->upstream, std::move(message), reply);
+    mcp::Message forwarded = co_await forward(session, routed->upstream, std::move(message), reply);
+    co_return forwarded;
   }
   if (*type == "ref/resource") {
     const std::string* uri = ref->find_string("uri");
     if (uri == nullptr) co_return invalid_params(message.id, "ref/resource needs a uri");
     auto owner = co_await resolve_uri(session, *uri);
     if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
-    co_return co_await forward(session, *owner, std::move(message), reply);
+    mcp::Message forwarded = co_await forward(session, *owner, std::move(message), reply);
+    co_return forwarded;
   }
   co_return invalid_params(message.id, fmt::format("unknown completion ref type '{}'", *type));
 }
@@ -213,10 +218,16 @@ asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::si
       co_return;
     }
     if (message.method == "notifications/message") co_return;
+    if (!kinds_of_list_changed(message.method).empty()) {
+      // A change notice that arrived while a request was open still belongs on the listen streams.
+      if (auto ready = from_upstream(*session, upstream, std::move(message))) notify_listeners(session->tenant, *ready);
+      co_return;
+    }
   }
   auto ready = from_upstream(*session, upstream, std::move(message));
   if (!ready) co_return;
-  if (co_await reply->intermediate(*ready)) co_return;
+  const bool delivered = co_await reply->intermediate(*ready);
+  if (delivered) co_return;
   // The POST cannot carry it (client does not accept SSE, or it went away): requests still need an answer,
   // so they go to the session's GET stream; notifications tied to this request are dropped.
   if (ready->is_request() && !session->id.empty()) enqueue(*session, std::move(*ready));

@@ -227,10 +227,11 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::Res
     }
   }
 
-  std::optional<mcp::ProtocolVersion> header_version;
+  // Session era: any revision this gateway knows of is accepted in the header (as the reference SDK does:
+  // older clients keep sending what they first spoke); an unknown one is refused.
   if (auto text = request.headers.get(kVersionHeader)) {
-    header_version = mcp::parse_version(*text);
-    if (!header_version) {
+    const bool known = mcp::parse_version(*text).has_value() || *text == "2025-03-26" || *text == "2024-11-05";
+    if (!known) {
       co_await refuse(message.id, Reason::unsupported_protocol_version,
                       fmt::format("unsupported MCP-Protocol-Version '{}'", *text));
       co_return;
@@ -251,11 +252,6 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::Res
     }
     if (session->tenant != caller.tenant) {
       co_await refuse(message.id, Reason::session_identity_mismatch, "the session is bound to another tenant");
-      co_return;
-    }
-    if (header_version && *header_version != session->version) {
-      co_await refuse(message.id, Reason::unsupported_protocol_version,
-                      "MCP-Protocol-Version differs from the version negotiated for this session");
       co_return;
     }
   } else {
@@ -372,7 +368,8 @@ asio::awaitable<void> GatewayImpl::handle_client_response(const SessionPtr& sess
   auto& slot = session->upstreams[pending.upstream];
   if (!slot.session) co_return;
   message.id = std::move(pending.upstream_id);
-  if (auto sent = co_await slot.session->send(std::move(message)); !sent) {
+  auto sent = co_await slot.session->send(std::move(message));
+  if (!sent) {
     spdlog::warn("could not deliver a client response upstream: {}", sent.error().message);
   }
 }
@@ -407,7 +404,8 @@ asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::Resp
   http::Headers headers;
   headers.set(std::string(kSessionHeader), session->id);
   metrics_.count_http(200);
-  if (!co_await stream.start_sse(headers)) co_return;
+  const bool started = co_await stream.start_sse(headers);
+  if (!started) co_return;
 
   if (auto last = request.headers.get("Last-Event-ID")) {
     std::uint64_t value = 0;
@@ -422,7 +420,8 @@ asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::Resp
         http::SseEvent replayed;
         replayed.id = std::to_string(event.id);
         replayed.data = event.data;
-        if (!co_await stream.send_event(replayed)) co_return;
+        const bool sent = co_await stream.send_event(replayed);
+        if (!sent) co_return;
       }
     }
   }

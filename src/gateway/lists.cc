@@ -50,7 +50,9 @@ bool catalog_has(const json::Array& items, ListKind kind, std::string_view key) 
 asio::awaitable<core::Result<upstream::Session*>> GatewayImpl::ensure_upstream(const SessionPtr& session,
                                                                                std::size_t index) {
   auto& slot = session->upstreams[index];
-  while (slot.opening) co_await slot.opened->wait();
+  while (slot.opening) {
+    co_await slot.opened->wait();
+  }
   if (slot.session) co_return slot.session.get();
   if (session->closed) co_return core::fail(Reason::upstream_unavailable, "session closed");
 
@@ -185,12 +187,14 @@ asio::awaitable<core::Result<RoutedName>> GatewayImpl::resolve_name(const Sessio
     // Make sure the upstream can be reached before claiming the tool is unknown.
     auto upstream = co_await ensure_upstream(session, routed->upstream);
     if (!upstream) co_return std::unexpected(upstream.error());
-    if (co_await known_in(routed->upstream, routed->name)) co_return *routed;
+    const bool known = co_await known_in(routed->upstream, routed->name);
+    if (known) co_return *routed;
     co_return core::fail(Reason::unknown_tool, fmt::format("unknown {} '{}'", what, exposed));
   }
   for (std::size_t i = 0; i < config_.upstreams.size(); ++i) {
     if (!config_.upstreams[i].prefix.empty()) continue;
-    if (co_await known_in(i, exposed)) {
+    const bool known = co_await known_in(i, exposed);
+    if (known) {
       RoutedName routed{i, std::string(exposed)};
       co_return routed;
     }

@@ -109,9 +109,9 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     return data;
   };
   if (!claimed && message.method == "initialize") {
-    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch,
-                           "Bad Request: the request headers and body disagree: MCP-Protocol-Version",
-                           mismatch(header_version ? std::string(*header_version) : "(missing)", "initialize"));
+    const std::string refusal_message = "Bad Request: the request headers and body disagree: MCP-Protocol-Version";
+    json::Value refusal_data = mismatch(header_version ? std::string(*header_version) : "(missing)", "initialize");
+    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
     co_return;
   }
   if (!claimed) {
@@ -119,41 +119,45 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     json::Value missing = json::Value::array();
     missing.push_back("_meta");
     data.set("envelope", json::Value::object()).set("missing", std::move(missing));
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams,
-                           "Invalid params: protocol revision 2026-07-28 needs the _meta envelope", std::move(data));
+    const std::string refusal_message = "Invalid params: protocol revision 2026-07-28 needs the _meta envelope";
+    json::Value refusal_data = std::move(data);
+    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
     co_return;
   }
   const json::Value* version_value = meta->find(kMetaVersion);
   if (!version_value->is_string()) {
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, "Invalid params: envelope protocolVersion",
-                           envelope_problem(std::string(kMetaVersion), "not a string"));
+    const std::string refusal_message = "Invalid params: envelope protocolVersion";
+    json::Value refusal_data = envelope_problem(std::string(kMetaVersion), "not a string");
+    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
     co_return;
   }
   const json::Value* caps = meta->find(kMetaCapabilities);
   if (message.is_request() && (caps == nullptr || !caps->is_object())) {
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, "Invalid params: envelope clientCapabilities",
-                           envelope_problem(std::string(kMetaCapabilities), caps == nullptr ? "missing" : "not an object"));
+    const std::string refusal_message = "Invalid params: envelope clientCapabilities";
+    json::Value refusal_data = envelope_problem(std::string(kMetaCapabilities), caps == nullptr ? "missing" : "not an object");
+    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
     co_return;
   }
   if (const json::Value* info = meta->find(kMetaClientInfo); info != nullptr && !info->is_object()) {
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, "Invalid params: envelope clientInfo",
-                           envelope_problem(std::string(kMetaClientInfo), "not an object"));
+    const std::string refusal_message = "Invalid params: envelope clientInfo";
+    json::Value refusal_data = envelope_problem(std::string(kMetaClientInfo), "not an object");
+    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
     co_return;
   }
   const std::string& claimed_version = version_value->as_string();
   // (5) header version must equal the envelope's.
   if (header_version && *header_version != claimed_version) {
-    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch,
-                           "Bad Request: the request headers and body disagree: MCP-Protocol-Version",
-                           mismatch(std::string(*header_version), claimed_version));
+    const std::string refusal_message = "Bad Request: the request headers and body disagree: MCP-Protocol-Version";
+    json::Value refusal_data = mismatch(std::string(*header_version), claimed_version);
+    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
     co_return;
   }
   // (6) Mcp-Method must equal the body's method.
   const auto header_method = request.headers.get("Mcp-Method");
   if (message.is_request() && header_method && *header_method != message.method) {
-    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch,
-                           "Bad Request: the request headers and body disagree: Mcp-Method",
-                           mismatch(std::string(*header_method), message.method));
+    const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Method";
+    json::Value refusal_data = mismatch(std::string(*header_method), message.method);
+    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
     co_return;
   }
   // (8) the claimed version must be one we speak.
@@ -164,21 +168,23 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     supported.push_back(std::string(mcp::version_name(mcp::ProtocolVersion::v2026_07_28)));
     data.set("supported", std::move(supported));
     data.set("requested", claimed_version);
-    co_await modern_refuse(reply, id, 400, kUnsupportedVersion, "Unsupported protocol version", std::move(data));
+    const std::string refusal_message = "Unsupported protocol version";
+    json::Value refusal_data = std::move(data);
+    co_await modern_refuse(reply, id, 400, kUnsupportedVersion, refusal_message, std::move(refusal_data));
     co_return;
   }
   // (9)-(13) required headers on requests.
   if (message.is_request()) {
     if (!header_version) {
-      co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch,
-                             "Bad Request: the request headers and body disagree: MCP-Protocol-Version",
-                             mismatch("(missing)", claimed_version));
+      const std::string refusal_message = "Bad Request: the request headers and body disagree: MCP-Protocol-Version";
+      json::Value refusal_data = mismatch("(missing)", claimed_version);
+      co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
       co_return;
     }
     if (!header_method) {
-      co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch,
-                             "Bad Request: the request headers and body disagree: Mcp-Method",
-                             mismatch("(missing)", message.method));
+      const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Method";
+      json::Value refusal_data = mismatch("(missing)", message.method);
+      co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
       co_return;
     }
     const bool named = message.method == "tools/call" || message.method == "prompts/get" ||
@@ -188,16 +194,16 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     if (named && body_name != nullptr) {
       const auto header_name = request.headers.get("Mcp-Name");
       if (!header_name) {
-        co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch,
-                               "Bad Request: the request headers and body disagree: Mcp-Name",
-                               mismatch("(missing)", *body_name));
+        const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Name";
+        json::Value refusal_data = mismatch("(missing)", *body_name);
+        co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
         co_return;
       }
       auto decoded = decode_header_value(*header_name);
       if (!decoded || *decoded != *body_name) {
-        co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch,
-                               "Bad Request: the request headers and body disagree: Mcp-Name",
-                               mismatch(std::string(*header_name), *body_name));
+        const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Name";
+        json::Value refusal_data = mismatch(std::string(*header_name), *body_name);
+        co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
         co_return;
       }
     }

@@ -12,12 +12,14 @@ asio::awaitable<bool> Reply::intermediate(const mcp::Message& message) {
   if (!sse_started_) {
     sse_started_ = true;
     status_ = 200;
-    if (!co_await stream_.start_sse(headers_)) co_return false;
+    const bool started = co_await stream_.start_sse(headers_);
+    if (!started) co_return false;
   }
   http::SseEvent event;
   event.id = std::to_string(next_event_++);
   event.data = mcp::serialize(message);
-  co_return co_await stream_.send_event(event);
+  const bool sent = co_await stream_.send_event(event);
+  co_return sent;
 }
 
 asio::awaitable<void> Reply::final(const mcp::Message& message, int http_status) {

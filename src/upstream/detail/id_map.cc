@@ -71,6 +71,9 @@ bool CallTable::map_cancelled(mcp::Message& notification, std::uint64_t session)
   for (const auto& [wire, call] : calls_) {
     if (call->session == session && session != kInternalSession && call->caller_id == *request_id) {
       *request_id = json::Value(wire);
+      // The caller gave up on it: stop waiting now (the upstream sends no response to a cancelled request),
+      // so a cancelled call neither holds its handler open nor delays a drain.
+      call->finish(core::fail(core::Reason::upstream_unavailable, "request cancelled by the client"));
       return true;
     }
   }

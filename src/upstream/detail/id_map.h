@@ -58,8 +58,9 @@ class CallTable {
   // notifications/progress from upstream: restores the caller's token and hands it to the owning call's
   // inbox. False if the token is not one of ours (or its call is over).
   bool deliver_progress(mcp::Message notification);
-  // notifications/cancelled sent by `session`: rewrites params.requestId to the wire id. False when that
-  // session has no such call in flight (the notification must then be dropped, never forwarded).
+  // notifications/cancelled sent by `session`: rewrites params.requestId to the wire id and finishes that
+  // call with "cancelled by the client". False when that session has no such call in flight (the
+  // notification must then be dropped, never forwarded).
   bool map_cancelled(mcp::Message& notification, std::uint64_t session) const;
   // The most recently started open call, of any session or of one session (internal calls excluded).
   [[nodiscard]] std::shared_ptr<PendingCall> most_recent(std::optional<std::uint64_t> session = {}) const;
