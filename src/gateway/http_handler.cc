@@ -26,11 +26,27 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// Case-insensitive search without allocating (hot path: runs on every POST).
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    std::size_t j = 0;
+    while (j < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + j])) == needle[j]) ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(),
+                    [](char p, char t) { return p == std::tolower(static_cast<unsigned char>(t)); });
+}
+
 bool accepts_sse(const http::Request& request) {
   auto accept = request.headers.get("Accept");
   if (!accept) return true;  // no preference stated
-  const std::string value = lower(*accept);
-  return value.find("text/event-stream") != std::string::npos || value.find("*/*") != std::string::npos;
+  return contains_ci(*accept, "text/event-stream") || contains_ci(*accept, "*/*");
 }
 
 // Host of a Host header or Origin URL, without port and brackets.
@@ -190,7 +206,7 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::Res
 
   // Only JSON bodies: a cross-site form or text/plain POST (no CORS preflight) must not reach the pipeline.
   const auto content_type = request.headers.get("Content-Type");
-  if (!content_type || lower(*content_type).find("application/json") != 0) {
+  if (!content_type || !starts_with_ci(*content_type, "application/json")) {
     metrics_.count_request("transport", "invalid_request");
     metrics_.count_http(415);
     co_await reply.raw(415, error_body(json::Value(), Reason::invalid_request,

@@ -338,16 +338,17 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     body_parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
     SseParser sse_parser;
     std::vector<SseEvent> events;
-    std::string chunk(kSseChunk, '\0');
+    // Not zero-filled: only the bytes the parser reports as read are looked at.
+    const std::unique_ptr<char[]> chunk = std::make_unique_for_overwrite<char[]>(kSseChunk);
     std::size_t since_event = 0;
     bool stopped = false;
     while (!body_parser.is_done()) {
-      body_parser.get().body().data = chunk.data();
-      body_parser.get().body().size = chunk.size();
+      body_parser.get().body().data = chunk.get();
+      body_parser.get().body().size = kSseChunk;
       co_await bhttp::async_read_some(stream, conn.buffer, body_parser, redirect(ec));
       if (ec == bhttp::error::need_buffer) ec = {};
-      const std::size_t n = chunk.size() - body_parser.get().body().size;
-      if (n > 0) sse_parser.feed(std::string_view(chunk.data(), n), events);
+      const std::size_t n = kSseChunk - body_parser.get().body().size;
+      if (n > 0) sse_parser.feed(std::string_view(chunk.get(), n), events);
       since_event = events.empty() ? since_event + n : 0;
       for (auto& event : events) {
         if (!co_await ctx.on_event(std::move(event))) {

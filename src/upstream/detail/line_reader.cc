@@ -57,12 +57,10 @@ asio::awaitable<std::optional<std::string>> LineReader::next_line() {
       }
       co_return std::nullopt;
     }
-    std::size_t old = buffer_.size();
-    buffer_.resize(old + (1u << 16));
     boost::system::error_code ec;
-    std::size_t n = co_await descriptor_.async_read_some(asio::buffer(buffer_.data() + old, 1u << 16),
-                                                         asio::redirect_error(asio::use_awaitable, ec));
-    buffer_.resize(old + n);
+    const std::size_t n = co_await descriptor_.async_read_some(asio::buffer(scratch_.get(), kReadChunk),
+                                                               asio::redirect_error(asio::use_awaitable, ec));
+    buffer_.append(scratch_.get(), n);
     if (ec) eof_ = true;
   }
 }

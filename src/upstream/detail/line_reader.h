@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,10 @@ class LineReader {
 
   asio::posix::stream_descriptor& descriptor_;
   std::size_t max_line_bytes_;
+  static constexpr std::size_t kReadChunk = 1u << 16;
+  // Reads land here and only the bytes read are appended to buffer_ (growing buffer_ by a whole chunk per
+  // read would zero-fill 64 KiB for every small message).
+  std::unique_ptr<char[]> scratch_ = std::make_unique_for_overwrite<char[]>(kReadChunk);
   std::string buffer_;
   std::size_t begin_ = 0;    // start of the unread part of buffer_
   std::size_t scanned_ = 0;  // bytes from begin_ known to hold no newline
