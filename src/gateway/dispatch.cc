@@ -40,9 +40,9 @@ asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Mess
   } else if (auto kind = list_kind_of_method(method)) {
     response = co_await aggregate(session, *kind, std::move(message));
   } else if (method == "tools/call") {
-    response = co_await call_tool(session, std::move(message), reply);
+    response = co_await route_by_name(session, ListKind::tools, std::move(message), reply);
   } else if (method == "prompts/get") {
-    response = co_await get_prompt(session, std::move(message), reply);
+    response = co_await route_by_name(session, ListKind::prompts, std::move(message), reply);
   } else if (method == "resources/read" || method == "resources/subscribe" || method == "resources/unsubscribe") {
     response = co_await route_by_uri(session, std::move(message), reply);
   } else if (method == "completion/complete") {
@@ -79,20 +79,11 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
   co_return std::move(*result);
 }
 
-asio::awaitable<mcp::Message> GatewayImpl::call_tool(const SessionPtr& session, mcp::Message message, Reply& reply) {
+asio::awaitable<mcp::Message> GatewayImpl::route_by_name(const SessionPtr& session, ListKind kind,
+                                                         mcp::Message message, Reply& reply) {
   const std::string* name = mcp::param_string(message, "name");
-  if (name == nullptr) co_return invalid_params(message.id, "tools/call needs params.name");
-  auto routed = co_await resolve_name(session, ListKind::tools, *name);
-  if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
-  message.params.set("name", routed->name);
-  mcp::Message forwarded = co_await forward(session, routed->upstream, std::move(message), reply);
-  co_return forwarded;
-}
-
-asio::awaitable<mcp::Message> GatewayImpl::get_prompt(const SessionPtr& session, mcp::Message message, Reply& reply) {
-  const std::string* name = mcp::param_string(message, "name");
-  if (name == nullptr) co_return invalid_params(message.id, "prompts/get needs params.name");
-  auto routed = co_await resolve_name(session, ListKind::prompts, *name);
+  if (name == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.name", message.method));
+  auto routed = co_await resolve_name(session, kind, *name);
   if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
   message.params.set("name", routed->name);
   mcp::Message forwarded = co_await forward(session, routed->upstream, std::move(message), reply);

@@ -269,9 +269,9 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     if (auto kind = list_kind_of_method(method)) {
       response = co_await aggregate(session, *kind, std::move(message));
     } else if (method == "tools/call") {
-      response = co_await call_tool(session, std::move(message), reply);
+      response = co_await route_by_name(session, ListKind::tools, std::move(message), reply);
     } else if (method == "prompts/get") {
-      response = co_await get_prompt(session, std::move(message), reply);
+      response = co_await route_by_name(session, ListKind::prompts, std::move(message), reply);
     } else if (method == "resources/read") {
       response = co_await route_by_uri(session, std::move(message), reply);
     } else {

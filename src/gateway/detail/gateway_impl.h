@@ -71,8 +71,9 @@ class GatewayImpl final : public Gateway {
   asio::awaitable<void> dispatch(const SessionPtr& session, mcp::Message message, Reply& reply);
   asio::awaitable<mcp::Message> forward(const SessionPtr& session, std::size_t upstream, mcp::Message message,
                                         Reply& reply);
-  asio::awaitable<mcp::Message> call_tool(const SessionPtr& session, mcp::Message message, Reply& reply);
-  asio::awaitable<mcp::Message> get_prompt(const SessionPtr& session, mcp::Message message, Reply& reply);
+  // tools/call and prompts/get: the exposed name in params.name → that upstream, prefix stripped.
+  asio::awaitable<mcp::Message> route_by_name(const SessionPtr& session, ListKind kind, mcp::Message message,
+                                              Reply& reply);
   asio::awaitable<mcp::Message> route_by_uri(const SessionPtr& session, mcp::Message message, Reply& reply);
   asio::awaitable<mcp::Message> complete(const SessionPtr& session, mcp::Message message, Reply& reply);
   asio::awaitable<mcp::Message> broadcast(const SessionPtr& session, mcp::Message message, Reply& reply);
