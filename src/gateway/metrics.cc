@@ -20,7 +20,7 @@ std::string_view method_label(std::string_view method) noexcept {
 }
 
 void Metrics::count_request(std::string_view method, std::string_view outcome) {
-  ++requests_[{std::string(method_label(method)), std::string(outcome)}];
+  ++requests_[{method_label(method), outcome}];
 }
 
 void Metrics::count_http(int status) { ++http_[status]; }

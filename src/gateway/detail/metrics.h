@@ -13,12 +13,14 @@ namespace bulkhead::gateway::detail {
 
 class Metrics {
  public:
+  // `outcome` must have static storage ("ok", a literal, or core::reason_name()): keys are not copied, so the
+  // hot path allocates nothing.
   void count_request(std::string_view method, std::string_view outcome);
   void count_http(int status);
   [[nodiscard]] std::string render(std::size_t sessions, std::size_t stdio_processes) const;
 
  private:
-  std::map<std::pair<std::string, std::string>, std::uint64_t> requests_;
+  std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> requests_;
   std::map<int, std::uint64_t> http_;
 };
 
