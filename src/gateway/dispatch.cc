@@ -208,7 +208,12 @@ asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::si
       }
       co_return;
     }
-    if (message.method == "notifications/message") co_return;
+    if (message.method == "notifications/message") {
+      // Only when this request opted in with a logLevel, and only at or above it.
+      const std::string* level = mcp::param_string(message, "level");
+      const auto rank = level != nullptr ? log_level_rank(*level) : std::nullopt;
+      if (!reply->log_threshold || !rank || *rank < *reply->log_threshold) co_return;
+    }
     if (!kinds_of_list_changed(message.method).empty()) {
       // A change notice that arrived while a request was open still belongs on the listen streams.
       if (auto ready = from_upstream(*session, upstream, std::move(message))) notify_listeners(session->tenant, *ready);

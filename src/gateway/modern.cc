@@ -261,6 +261,7 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   } else {
     // Strip the envelope before anything goes upstream; keep progressToken and other keys.
     if (json::Value* m = message.params.find("_meta")) {
+      if (const std::string* level = m->find_string(kMetaLogLevel)) reply.log_threshold = log_level_rank(*level);
       for (auto key : {kMetaVersion, kMetaCapabilities, kMetaClientInfo, kMetaLogLevel}) m->erase(key);
       if (m->as_object().empty()) message.params.erase("_meta");
     }

@@ -50,6 +50,15 @@ std::vector<ListKind> kinds_of_list_changed(std::string_view method) noexcept {
   return {};
 }
 
+std::optional<int> log_level_rank(std::string_view level) noexcept {
+  static constexpr std::string_view kLevels[] = {"debug", "info", "notice", "warning",
+                                                  "error", "critical", "alert", "emergency"};
+  for (int i = 0; i < 8; ++i) {
+    if (kLevels[i] == level) return i;
+  }
+  return std::nullopt;
+}
+
 namespace {
 constexpr std::string_view kCursorTag = "bh1";
 }

@@ -30,6 +30,9 @@ inline constexpr std::size_t kListKinds = 4;
 // list_changed notification → the list kinds it invalidates (resources covers templates too).
 [[nodiscard]] std::vector<ListKind> kinds_of_list_changed(std::string_view method) noexcept;
 
+// MCP log levels (RFC 5424 severities, least severe first): 0 debug .. 7 emergency; nullopt if unknown.
+[[nodiscard]] std::optional<int> log_level_rank(std::string_view level) noexcept;
+
 // Opaque cursor of an aggregated list: which list and where the next page starts.
 [[nodiscard]] std::string encode_cursor(ListKind kind, std::size_t offset);
 [[nodiscard]] std::optional<std::size_t> decode_cursor(ListKind kind, std::string_view cursor);

@@ -3,6 +3,8 @@
 // stream carrying those messages and then the final response. Used from one handler coroutine only.
 #pragma once
 
+#include <optional>
+
 #include <boost/asio/awaitable.hpp>
 
 #include "http/http.h"
@@ -29,6 +31,9 @@ class Reply {
   [[nodiscard]] bool started() const noexcept { return sse_started_ || done_; }
   [[nodiscard]] bool client_gone() const noexcept { return stream_.closed(); }
   [[nodiscard]] int status() const noexcept { return status_; }
+  // 2026-07-28: the request opted in to log messages at or above this syslog severity (0 = debug .. 7 =
+  // emergency) with _meta["io.modelcontextprotocol/logLevel"]; unset = no notifications/message for it.
+  std::optional<int> log_threshold;
   http::Headers& headers() noexcept { return headers_; }
 
  private:
