@@ -402,9 +402,15 @@ asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::Resp
     co_return;
   }
   SessionPtr session = find_session(*id, caller);
-  if (!session || session->tenant != caller.tenant) {
+  if (!session) {
     metrics_.count_http(404);
     co_await reply.raw(404, error_body(json::Value(), Reason::session_not_found, "unknown or ended session"));
+    co_return;
+  }
+  if (session->tenant != caller.tenant) {
+    metrics_.count_http(403);
+    co_await reply.raw(403, error_body(json::Value(), Reason::session_identity_mismatch,
+                                       "the session is bound to another tenant"));
     co_return;
   }
   if (!accepts_sse(request)) {
@@ -465,9 +471,15 @@ asio::awaitable<void> GatewayImpl::handle_delete(http::Request& request, http::R
   Reply reply(stream, false, http::Headers{});
   auto id = request.headers.get(kSessionHeader);
   SessionPtr session = id ? find_session(*id, caller) : nullptr;
-  if (!session || session->tenant != caller.tenant) {
+  if (!session) {
     metrics_.count_http(404);
     co_await reply.raw(404, error_body(json::Value(), Reason::session_not_found, "unknown or ended session"));
+    co_return;
+  }
+  if (session->tenant != caller.tenant) {
+    metrics_.count_http(403);
+    co_await reply.raw(403, error_body(json::Value(), Reason::session_identity_mismatch,
+                                       "the session is bound to another tenant"));
     co_return;
   }
   spdlog::info("session ended by client tenant={}", session->tenant);

@@ -47,6 +47,26 @@ describe('e2e sessions', () => {
         }
       });
 
+      test('tenant switch mid-session → 403 session_identity_mismatch; the session is untouched', gatewayOnly, async () => {
+        const s = await rawSession(env.url, { version });  // bound to the default tenant (no Bulkhead-Tenant)
+        try {
+          const other = { headers: { 'bulkhead-tenant': 'globex' } };
+          const res = await s.request('tools/list', {}, other);
+          assert.equal(res.status, 403, res.text);
+          assert.equal(res.json?.error?.data?.reason, 'session_identity_mismatch', res.text);
+          assert.ok(!('result' in (res.json || {})), 'no data leaks to the other tenant');
+          const get = await fetch(env.url, { headers: { ...s.headers(), ...other.headers, accept: 'text/event-stream' } });
+          await get.body?.cancel();
+          assert.equal(get.status, 403, 'GET naming another tenant');
+          const del = await fetch(env.url, { method: 'DELETE', headers: { ...s.headers(), ...other.headers } });
+          assert.equal(del.status, 403, 'DELETE naming another tenant cannot end the session');
+          const ok = await s.request('ping');
+          assert.deepEqual(ok.json?.result, {}, 'the session still works for its own tenant');
+        } finally {
+          await s.close();
+        }
+      });
+
       test('unknown session id → 404', gatewayOnly, async () => {
         const bogus = randomHex(32);
         const res = await rawPost(env.url, { jsonrpc: '2.0', id: 5, method: 'tools/list', params: {} },
