@@ -68,10 +68,7 @@ bool valid_tenant(std::string_view tenant) {
   });
 }
 
-std::string error_body(const json::Value& id, Reason reason, std::string message,
-                       std::optional<int> code = std::nullopt) {
-  return mcp::serialize(mcp::make_error(id, core::Error{reason, std::move(message)}, json::Value(), code));
-}
+const json::Value kNoId;  // the id of a refusal that precedes (or has no) parsed message
 
 // What `Mcp-Name` must equal for this message (2026-07-28 routing headers), if anything.
 const std::string* routed_name(const mcp::Message& message) {
@@ -128,39 +125,47 @@ std::optional<core::Error> GatewayImpl::check_origin(const http::Request& reques
 
 asio::awaitable<void> GatewayImpl::handle_mcp(http::Request& request, http::ResponseStream& stream) {
   Reply reply(stream, accepts_sse(request), http::Headers{});
-  auto refuse = [&](Reason reason, std::string message) -> asio::awaitable<void> {
-    metrics_.count_request("transport", core::reason_name(reason));
-    const int status = mcp::map_reason(reason).http_status;
-    metrics_.count_http(status);
-    co_await reply.raw(status, error_body(json::Value(), reason, std::move(message)));
-  };
   if (draining_) {
-    co_await refuse(Reason::shutting_down, "gateway is shutting down");
+    co_await refuse(reply, kNoId, Reason::shutting_down, "gateway is shutting down");
     co_return;
   }
   if (auto refused = check_origin(request)) {
-    co_await refuse(refused->reason, refused->message);
+    co_await refuse(reply, kNoId, refused->reason, refused->message);
     co_return;
   }
   Caller caller{std::string(kAnonymousPrincipal), std::string(kDefaultTenant)};
   if (auto tenant = request.headers.get(kTenantHeader)) {
     if (!valid_tenant(*tenant)) {
-      co_await refuse(Reason::invalid_request, "Bulkhead-Tenant must be 1-128 of [A-Za-z0-9._-]");
+      co_await refuse(reply, kNoId, Reason::invalid_request, "Bulkhead-Tenant must be 1-128 of [A-Za-z0-9._-]");
       co_return;
     }
     caller.tenant = std::string(*tenant);
   }
   if (request.method == "POST") {
-    co_await handle_post(request, stream, caller);
+    co_await handle_post(request, reply, caller);
   } else if (request.method == "GET") {
-    co_await handle_get(request, stream, caller);
+    co_await handle_get(request, stream, reply, caller);
   } else if (request.method == "DELETE") {
-    co_await handle_delete(request, stream, caller);
+    co_await handle_delete(request, reply, caller);
   } else {
     reply.headers().set("Allow", "GET, POST, DELETE");
-    metrics_.count_http(405);
-    co_await reply.raw(405, error_body(json::Value(), Reason::invalid_request, "method not allowed on /mcp"));
+    co_await refuse(reply, kNoId, Reason::invalid_request, "method not allowed on /mcp", 405, std::nullopt,
+                    json::Value());
   }
+}
+
+asio::awaitable<void> GatewayImpl::refuse(Reply& reply, const json::Value& id, Reason reason, std::string message,
+                                          int status, std::optional<int> code, json::Value data) {
+  metrics_.count_request("transport", core::reason_name(reason));
+  metrics_.count_http(status);
+  const core::Error error{reason, std::move(message)};
+  std::string body = mcp::serialize(mcp::make_error(id, error, std::move(data), code));
+  co_await reply.raw(status, std::move(body));
+}
+
+asio::awaitable<void> GatewayImpl::refuse(Reply& reply, const json::Value& id, Reason reason, std::string message) {
+  const int status = mcp::map_reason(reason).http_status;
+  co_await refuse(reply, id, reason, std::move(message), status, std::nullopt, json::Value());
 }
 
 SessionPtr GatewayImpl::find_session(std::string_view id, const Caller& caller) {
@@ -193,29 +198,18 @@ SessionPtr GatewayImpl::stateless_session(const Caller& caller, const mcp::Messa
   return slot;
 }
 
-asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::ResponseStream& stream,
-                                               const Caller& caller) {
-  Reply reply(stream, accepts_sse(request), http::Headers{});
-  auto refuse = [&](const json::Value& id, Reason reason, std::string message,
-                    std::optional<int> code = std::nullopt) -> asio::awaitable<void> {
-    metrics_.count_request("transport", core::reason_name(reason));
-    const int status = mcp::map_reason(reason).http_status;
-    metrics_.count_http(status);
-    co_await reply.raw(status, error_body(id, reason, std::move(message), code));
-  };
+asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, Reply& reply, const Caller& caller) {
 
   // Only JSON bodies: a cross-site form or text/plain POST (no CORS preflight) must not reach the pipeline.
   const auto content_type = request.headers.get("Content-Type");
   if (!content_type || !starts_with_ci(*content_type, "application/json")) {
-    metrics_.count_request("transport", "invalid_request");
-    metrics_.count_http(415);
-    co_await reply.raw(415, error_body(json::Value(), Reason::invalid_request,
-                                       "Content-Type must be application/json"));
+    co_await refuse(reply, kNoId, Reason::invalid_request, "Content-Type must be application/json", 415,
+                    std::nullopt, json::Value());
     co_return;
   }
   auto parsed = mcp::parse_body(request.body);
   if (!parsed) {
-    co_await refuse(parsed.error().id, parsed.error().error.reason, parsed.error().error.message);
+    co_await refuse(reply, parsed.error().id, parsed.error().error.reason, parsed.error().error.message);
     co_return;
   }
   mcp::Message message = std::move(*parsed);
@@ -231,14 +225,14 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::Res
   // 2026-07-28 routing headers must agree with the body (a proxy may route on them).
   if (auto method = request.headers.get("Mcp-Method")) {
     if (message.is_response() || *method != message.method) {
-      co_await refuse(message.id, Reason::header_mismatch, "Mcp-Method header does not match the request body");
+      co_await refuse(reply, message.id, Reason::header_mismatch, "Mcp-Method header does not match the request body");
       co_return;
     }
   }
   if (auto name = request.headers.get("Mcp-Name")) {
     const std::string* body_name = routed_name(message);
     if (body_name == nullptr || *name != *body_name) {
-      co_await refuse(message.id, Reason::header_mismatch, "Mcp-Name header does not match the request body");
+      co_await refuse(reply, message.id, Reason::header_mismatch, "Mcp-Name header does not match the request body");
       co_return;
     }
   }
@@ -248,7 +242,7 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::Res
   if (auto text = request.headers.get(kVersionHeader)) {
     const bool known = mcp::parse_version(*text).has_value() || *text == "2025-03-26" || *text == "2024-11-05";
     if (!known) {
-      co_await refuse(message.id, Reason::unsupported_protocol_version,
+      co_await refuse(reply, message.id, Reason::unsupported_protocol_version,
                       fmt::format("unsupported MCP-Protocol-Version '{}'", *text));
       co_return;
     }
@@ -263,15 +257,15 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, http::Res
   if (auto id = request.headers.get(kSessionHeader)) {
     session = find_session(*id, caller);
     if (!session) {
-      co_await refuse(message.id, Reason::session_not_found, "unknown or ended session");
+      co_await refuse(reply, message.id, Reason::session_not_found, "unknown or ended session");
       co_return;
     }
     if (session->tenant != caller.tenant) {
-      co_await refuse(message.id, Reason::session_identity_mismatch, "the session is bound to another tenant");
+      co_await refuse(reply, message.id, Reason::session_identity_mismatch, "the session is bound to another tenant");
       co_return;
     }
   } else {
-    co_await refuse(message.id, Reason::invalid_request,
+    co_await refuse(reply, message.id, Reason::invalid_request,
                     "missing Mcp-Session-Id: send initialize first (or use protocol 2026-07-28)");
     co_return;
   }
@@ -311,8 +305,7 @@ asio::awaitable<void> GatewayImpl::handle_initialize(mcp::Message message, Reply
     co_return;
   }
   if (sessions_.size() >= config_.server.max_sessions) {
-    metrics_.count_request("initialize", "shutting_down");
-    co_await reply.raw(503, error_body(message.id, Reason::shutting_down, "too many open sessions"));
+    co_await refuse(reply, message.id, Reason::shutting_down, "too many open sessions");
     co_return;
   }
   const auto version = mcp::negotiate_initialize(*requested);
@@ -390,32 +383,28 @@ asio::awaitable<void> GatewayImpl::handle_client_response(const SessionPtr& sess
   }
 }
 
-asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::ResponseStream& stream,
+asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::ResponseStream& stream, Reply& reply,
                                               const Caller& caller) {
-  Reply reply(stream, true, http::Headers{});
   auto id = request.headers.get(kSessionHeader);
   if (!id) {
     reply.headers().set("Allow", "POST");
-    metrics_.count_http(405);
-    co_await reply.raw(405, error_body(json::Value(), Reason::invalid_request,
-                                       "GET /mcp needs an Mcp-Session-Id (stateless clients have no stream)"));
+    co_await refuse(reply, kNoId, Reason::invalid_request,
+                    "GET /mcp needs an Mcp-Session-Id (stateless clients have no stream)", 405, std::nullopt,
+                    json::Value());
     co_return;
   }
   SessionPtr session = find_session(*id, caller);
   if (!session) {
-    metrics_.count_http(404);
-    co_await reply.raw(404, error_body(json::Value(), Reason::session_not_found, "unknown or ended session"));
+    co_await refuse(reply, kNoId, Reason::session_not_found, "unknown or ended session");
     co_return;
   }
   if (session->tenant != caller.tenant) {
-    metrics_.count_http(403);
-    co_await reply.raw(403, error_body(json::Value(), Reason::session_identity_mismatch,
-                                       "the session is bound to another tenant"));
+    co_await refuse(reply, kNoId, Reason::session_identity_mismatch, "the session is bound to another tenant");
     co_return;
   }
   if (!accepts_sse(request)) {
-    metrics_.count_http(406);
-    co_await reply.raw(406, error_body(json::Value(), Reason::invalid_request, "GET /mcp needs Accept: text/event-stream"));
+    co_await refuse(reply, kNoId, Reason::invalid_request, "GET /mcp needs Accept: text/event-stream", 406,
+                    std::nullopt, json::Value());
     co_return;
   }
   // One stream per session: a new GET takes over (the client reconnected); the older loop sees the
@@ -466,20 +455,15 @@ asio::awaitable<void> GatewayImpl::handle_get(http::Request& request, http::Resp
   co_await stream.finish();
 }
 
-asio::awaitable<void> GatewayImpl::handle_delete(http::Request& request, http::ResponseStream& stream,
-                                                 const Caller& caller) {
-  Reply reply(stream, false, http::Headers{});
+asio::awaitable<void> GatewayImpl::handle_delete(http::Request& request, Reply& reply, const Caller& caller) {
   auto id = request.headers.get(kSessionHeader);
   SessionPtr session = id ? find_session(*id, caller) : nullptr;
   if (!session) {
-    metrics_.count_http(404);
-    co_await reply.raw(404, error_body(json::Value(), Reason::session_not_found, "unknown or ended session"));
+    co_await refuse(reply, kNoId, Reason::session_not_found, "unknown or ended session");
     co_return;
   }
   if (session->tenant != caller.tenant) {
-    metrics_.count_http(403);
-    co_await reply.raw(403, error_body(json::Value(), Reason::session_identity_mismatch,
-                                       "the session is bound to another tenant"));
+    co_await refuse(reply, kNoId, Reason::session_identity_mismatch, "the session is bound to another tenant");
     co_return;
   }
   spdlog::info("session ended by client tenant={}", session->tenant);

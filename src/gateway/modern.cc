@@ -73,26 +73,6 @@ bool GatewayImpl::claims_modern(const mcp::Message& message) {
   return meta != nullptr && meta->find(kMetaVersion) != nullptr;
 }
 
-asio::awaitable<void> GatewayImpl::modern_refuse(Reply& reply, const json::Value& id, int status, int code,
-                                                 std::string message, json::Value data) {
-  const Reason reason = code == mcp::kHeaderMismatch  ? Reason::header_mismatch
-                        : code == kUnsupportedVersion ? Reason::unsupported_protocol_version
-                                                      : Reason::invalid_request;
-  metrics_.count_request("transport", core::reason_name(reason));
-  metrics_.count_http(status);
-  if (!data.is_object()) data = json::Value::object();
-  data.set("reason", std::string(core::reason_name(reason)));
-  json::Value error = json::Value::object();
-  error.set("code", code);
-  error.set("message", std::move(message));
-  error.set("data", std::move(data));
-  mcp::Message out;
-  out.kind = mcp::Message::Kind::error;
-  out.id = id;
-  out.error = std::move(error);
-  co_await reply.raw(status, mcp::serialize(out));
-}
-
 asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& reply, mcp::Message message,
                                                  const Caller& caller) {
   const json::Value id = message.id;
@@ -111,7 +91,8 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   if (!claimed && message.method == "initialize") {
     const std::string refusal_message = "Bad Request: the request headers and body disagree: MCP-Protocol-Version";
     json::Value refusal_data = mismatch(header_version ? std::string(*header_version) : "(missing)", "initialize");
-    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::header_mismatch, refusal_message, 400, mcp::kHeaderMismatch,
+                    std::move(refusal_data));
     co_return;
   }
   if (!claimed) {
@@ -121,27 +102,31 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     data.set("envelope", json::Value::object()).set("missing", std::move(missing));
     const std::string refusal_message = "Invalid params: protocol revision 2026-07-28 needs the _meta envelope";
     json::Value refusal_data = std::move(data);
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::invalid_request, refusal_message, 400, mcp::kInvalidParams,
+                    std::move(refusal_data));
     co_return;
   }
   const json::Value* version_value = meta->find(kMetaVersion);
   if (!version_value->is_string()) {
     const std::string refusal_message = "Invalid params: envelope protocolVersion";
     json::Value refusal_data = envelope_problem(std::string(kMetaVersion), "not a string");
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::invalid_request, refusal_message, 400, mcp::kInvalidParams,
+                    std::move(refusal_data));
     co_return;
   }
   const json::Value* caps = meta->find(kMetaCapabilities);
   if (message.is_request() && (caps == nullptr || !caps->is_object())) {
     const std::string refusal_message = "Invalid params: envelope clientCapabilities";
     json::Value refusal_data = envelope_problem(std::string(kMetaCapabilities), caps == nullptr ? "missing" : "not an object");
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::invalid_request, refusal_message, 400, mcp::kInvalidParams,
+                    std::move(refusal_data));
     co_return;
   }
   if (const json::Value* info = meta->find(kMetaClientInfo); info != nullptr && !info->is_object()) {
     const std::string refusal_message = "Invalid params: envelope clientInfo";
     json::Value refusal_data = envelope_problem(std::string(kMetaClientInfo), "not an object");
-    co_await modern_refuse(reply, id, 400, mcp::kInvalidParams, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::invalid_request, refusal_message, 400, mcp::kInvalidParams,
+                    std::move(refusal_data));
     co_return;
   }
   const std::string& claimed_version = version_value->as_string();
@@ -149,7 +134,8 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   if (header_version && *header_version != claimed_version) {
     const std::string refusal_message = "Bad Request: the request headers and body disagree: MCP-Protocol-Version";
     json::Value refusal_data = mismatch(std::string(*header_version), claimed_version);
-    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::header_mismatch, refusal_message, 400, mcp::kHeaderMismatch,
+                    std::move(refusal_data));
     co_return;
   }
   // (6) Mcp-Method must equal the body's method.
@@ -157,7 +143,8 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   if (message.is_request() && header_method && *header_method != message.method) {
     const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Method";
     json::Value refusal_data = mismatch(std::string(*header_method), message.method);
-    co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::header_mismatch, refusal_message, 400, mcp::kHeaderMismatch,
+                    std::move(refusal_data));
     co_return;
   }
   // (8) the claimed version must be one we speak.
@@ -170,7 +157,8 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     data.set("requested", claimed_version);
     const std::string refusal_message = "Unsupported protocol version";
     json::Value refusal_data = std::move(data);
-    co_await modern_refuse(reply, id, 400, kUnsupportedVersion, refusal_message, std::move(refusal_data));
+    co_await refuse(reply, id, Reason::unsupported_protocol_version, refusal_message, 400, kUnsupportedVersion,
+                    std::move(refusal_data));
     co_return;
   }
   // (9)-(13) required headers on requests.
@@ -178,13 +166,15 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     if (!header_version) {
       const std::string refusal_message = "Bad Request: the request headers and body disagree: MCP-Protocol-Version";
       json::Value refusal_data = mismatch("(missing)", claimed_version);
-      co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
+      co_await refuse(reply, id, Reason::header_mismatch, refusal_message, 400, mcp::kHeaderMismatch,
+                    std::move(refusal_data));
       co_return;
     }
     if (!header_method) {
       const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Method";
       json::Value refusal_data = mismatch("(missing)", message.method);
-      co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
+      co_await refuse(reply, id, Reason::header_mismatch, refusal_message, 400, mcp::kHeaderMismatch,
+                    std::move(refusal_data));
       co_return;
     }
     const bool named = message.method == "tools/call" || message.method == "prompts/get" ||
@@ -196,14 +186,16 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
       if (!header_name) {
         const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Name";
         json::Value refusal_data = mismatch("(missing)", *body_name);
-        co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
+        co_await refuse(reply, id, Reason::header_mismatch, refusal_message, 400, mcp::kHeaderMismatch,
+                    std::move(refusal_data));
         co_return;
       }
       auto decoded = decode_header_value(*header_name);
       if (!decoded || *decoded != *body_name) {
         const std::string refusal_message = "Bad Request: the request headers and body disagree: Mcp-Name";
         json::Value refusal_data = mismatch(std::string(*header_name), *body_name);
-        co_await modern_refuse(reply, id, 400, mcp::kHeaderMismatch, refusal_message, std::move(refusal_data));
+        co_await refuse(reply, id, Reason::header_mismatch, refusal_message, 400, mcp::kHeaderMismatch,
+                    std::move(refusal_data));
         co_return;
       }
     }

@@ -46,9 +46,16 @@ class GatewayImpl final : public Gateway {
   // http_handler.cc
   asio::awaitable<void> handle(http::Request& request, http::ResponseStream& stream);
   asio::awaitable<void> handle_mcp(http::Request& request, http::ResponseStream& stream);
-  asio::awaitable<void> handle_post(http::Request& request, http::ResponseStream& stream, const Caller& caller);
-  asio::awaitable<void> handle_get(http::Request& request, http::ResponseStream& stream, const Caller& caller);
-  asio::awaitable<void> handle_delete(http::Request& request, http::ResponseStream& stream, const Caller& caller);
+  asio::awaitable<void> handle_post(http::Request& request, Reply& reply, const Caller& caller);
+  asio::awaitable<void> handle_get(http::Request& request, http::ResponseStream& stream, Reply& reply,
+                                   const Caller& caller);
+  asio::awaitable<void> handle_delete(http::Request& request, Reply& reply, const Caller& caller);
+  // Refuses the whole HTTP request: counts it, answers `status` with a JSON-RPC error (code `code`, else the
+  // reason's) whose data holds `reason` plus the members of `data`. The one place transport refusals are shaped.
+  asio::awaitable<void> refuse(Reply& reply, const json::Value& id, core::Reason reason, std::string message,
+                               int status, std::optional<int> code, json::Value data);
+  // The same with the HTTP status and JSON-RPC code mcp::map_reason gives `reason`.
+  asio::awaitable<void> refuse(Reply& reply, const json::Value& id, core::Reason reason, std::string message);
   asio::awaitable<void> handle_initialize(mcp::Message message, Reply& reply, const Caller& caller);
   asio::awaitable<void> handle_client_notification(const SessionPtr& session, mcp::Message message);
   asio::awaitable<void> handle_client_response(const SessionPtr& session, mcp::Message message);
@@ -60,8 +67,6 @@ class GatewayImpl final : public Gateway {
   [[nodiscard]] static bool claims_modern(const mcp::Message& message);
   asio::awaitable<void> handle_modern(http::Request& request, Reply& reply, mcp::Message message,
                                       const Caller& caller);
-  asio::awaitable<void> modern_refuse(Reply& reply, const json::Value& id, int status, int code,
-                                      std::string message, json::Value data);
   static void decorate_modern_result(std::string_view method, json::Value& result);
   [[nodiscard]] static std::string listen_key(std::string_view tenant, const json::Value& id);
   asio::awaitable<void> listen(const SessionPtr& session, mcp::Message message, Reply& reply);
