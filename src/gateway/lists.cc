@@ -175,13 +175,15 @@ asio::awaitable<core::Result<RoutedName>> GatewayImpl::resolve_name(const Sessio
                                                                     std::string_view exposed) {
   const std::string_view what = kind == ListKind::tools ? "tool" : "prompt";
   auto known_in = [&](std::size_t index, std::string_view name) -> asio::awaitable<bool> {
-    for (bool refresh : {false, true}) {
-      auto catalog = co_await fetch_catalog(session, index, kind, refresh);
-      if (!catalog) co_return false;
-      if (catalog_has(**catalog, kind, name)) co_return true;
-      if (refresh) break;
-    }
-    co_return false;
+    // A name missing from a cached catalog may be new upstream, so look once more in a fresh listing; a
+    // catalog fetched just now is already fresh.
+    const bool was_cached = session->upstreams[index].catalog[slot_of(kind)].has_value();
+    auto catalog = co_await fetch_catalog(session, index, kind, false);
+    if (!catalog) co_return false;
+    if (catalog_has(**catalog, kind, name)) co_return true;
+    if (!was_cached) co_return false;
+    auto fresh = co_await fetch_catalog(session, index, kind, true);
+    co_return fresh && catalog_has(**fresh, kind, name);
   };
   if (auto routed = route_by_prefix(config_.upstreams, exposed)) {
     // Make sure the upstream can be reached before claiming the tool is unknown.
@@ -203,13 +205,19 @@ asio::awaitable<core::Result<RoutedName>> GatewayImpl::resolve_name(const Sessio
 }
 
 asio::awaitable<core::Result<std::size_t>> GatewayImpl::resolve_uri(const SessionPtr& session, std::string_view uri) {
+  // As in resolve_name: a second, fresh look only when the first one was answered from a cached catalog.
+  bool used_cache = false;
+  auto cached = [&](std::size_t i, ListKind kind) { return session->upstreams[i].catalog[slot_of(kind)].has_value(); };
   for (bool refresh : {false, true}) {
+    if (refresh && !used_cache) break;
     // Exact URIs first (first configured upstream wins), then templates.
     for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+      used_cache = used_cache || cached(i, ListKind::resources);
       auto catalog = co_await fetch_catalog(session, i, ListKind::resources, refresh);
       if (catalog && catalog_has(**catalog, ListKind::resources, uri)) co_return i;
     }
     for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+      used_cache = used_cache || cached(i, ListKind::resource_templates);
       auto templates = co_await fetch_catalog(session, i, ListKind::resource_templates, refresh);
       if (!templates) continue;
       for (const auto& item : **templates) {
