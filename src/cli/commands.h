@@ -16,6 +16,8 @@ struct CommandContext {
 void add_serve_command(CLI::App& app, CommandContext& context);  // serve_command.cc
 void add_demo_command(CLI::App& app, CommandContext& context);   // demo_command.cc
 void add_scan_command(CLI::App& app, CommandContext& context);   // scan_command.cc
+void add_policy_command(CLI::App& app, CommandContext& context);  // policy_command.cc
+void add_audit_command(CLI::App& app, CommandContext& context);   // audit_command.cc
 
 // Runs the gateway described by the config file until SIGINT/SIGTERM (serve_command.cc). Writes `ready_file`
 // (JSON: pid, listen, url) once every listener accepts. Returns the process exit code.

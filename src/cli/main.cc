@@ -25,6 +25,12 @@ int main(int argc, char** argv) {
 #if BULKHEAD_HAVE_SCAN
   bulkhead::cli::add_scan_command(app, context);
 #endif
+#if BULKHEAD_HAVE_POLICY
+  bulkhead::cli::add_policy_command(app, context);
+#endif
+#if BULKHEAD_HAVE_AUDIT
+  bulkhead::cli::add_audit_command(app, context);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
