@@ -28,7 +28,7 @@ bool write_ready_file(const std::string& path, const std::vector<std::uint16_t>&
     const bool v6 = host.find(':') != std::string::npos;
     listen.push_back(fmt::format("{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", ports[i]));
   }
-  if (!listen.as_array().empty()) ready.set("url", fmt::format("http://{}/mcp", listen.as_array().front().as_string()));
+  if (!listen.as_array().empty()) ready.set("url", fmt::format("{}://{}/mcp", config.server.tls ? "https" : "http", listen.as_array().front().as_string()));
   ready.set("listen", std::move(listen));
   const std::string temp = path + ".tmp";
   {
@@ -57,7 +57,7 @@ int run_gateway(const std::string& config_path, const std::string& ready_file, c
     fmt::print(stderr, "bulkhead: configuration error: {}\n", config.error().message);
     return 2;
   }
-  if (config->auth_mode == gateway::AuthMode::none) {
+  if (config->auth.mode == gateway::AuthMode::none) {
     spdlog::warn("[auth] mode = \"none\": no workload identity, every caller is 'anonymous' (loopback only)");
   }
   boost::asio::io_context io(1);

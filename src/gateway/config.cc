@@ -102,7 +102,7 @@ core::Result<void> parse_server(const toml::table& root, Config& config) {
   if (auto r = reject_unknown_keys(*server, "server",
                                    {"listen", "public_url", "max_body_bytes", "request_timeout_ms", "allowed_origins",
                                     "list_page_size", "session_idle_timeout_seconds", "max_sessions",
-                                    "shutdown_drain_ms"});
+                                    "shutdown_drain_ms", "tls_cert_file", "tls_key_file", "client_ca_file"});
       !r) {
     return r;
   }
@@ -139,28 +139,71 @@ core::Result<void> parse_server(const toml::table& root, Config& config) {
   auto drain = get_positive(*server, "shutdown_drain_ms", "server", s.shutdown_drain.count());
   if (!drain) return std::unexpected(drain.error());
   s.shutdown_drain = std::chrono::milliseconds(*drain);
+  auto cert = get_value<std::string>(*server, "tls_cert_file", "server", "");
+  auto key = get_value<std::string>(*server, "tls_key_file", "server", "");
+  auto client_ca = get_value<std::string>(*server, "client_ca_file", "server", "");
+  if (!cert) return std::unexpected(cert.error());
+  if (!key) return std::unexpected(key.error());
+  if (!client_ca) return std::unexpected(client_ca.error());
+  if (cert->empty() != key->empty()) {
+    return std::unexpected(config_error("[server] tls_cert_file and tls_key_file go together"));
+  }
+  if (!cert->empty()) {
+    TlsConfig tls;
+    tls.cert_file = resolve(config.path, *cert);
+    tls.key_file = resolve(config.path, *key);
+    if (!client_ca->empty()) tls.client_ca_files.push_back(resolve(config.path, *client_ca));
+    s.tls = std::move(tls);
+  } else if (!client_ca->empty()) {
+    return std::unexpected(config_error("[server] client_ca_file needs tls_cert_file and tls_key_file (mTLS is TLS)"));
+  }
   if (s.public_url.empty()) {
+    s.public_url_from_listen = true;
     const auto& first = s.listen.front();
     const bool v6 = first.host.find(':') != std::string::npos;
-    s.public_url = fmt::format("http://{}{}{}:{}", v6 ? "[" : "", first.host, v6 ? "]" : "", first.port);
+    s.public_url = fmt::format("{}://{}{}{}:{}", s.tls ? "https" : "http", v6 ? "[" : "", first.host, v6 ? "]" : "", first.port);
   }
   return {};
 }
 
 core::Result<void> parse_auth(const toml::table& root, Config& config) {
+  const toml::table empty;
   const toml::node* node = root.get("auth");
-  if (node == nullptr) {
-    return std::unexpected(config_error(
-        "[auth] mode = \"workload\" (the default) needs workload identity, which this build does not provide yet; "
-        "set [auth] mode = \"none\" on a loopback listener to run the bare proxy"));
-  }
-  const toml::table* auth = node->as_table();
+  const toml::table* auth = node == nullptr ? &empty : node->as_table();
   if (auth == nullptr) return std::unexpected(config_error("[auth] must be a table"));
-  if (auto r = reject_unknown_keys(*auth, "auth", {"mode"}); !r) return r;
+  if (auto r = reject_unknown_keys(*auth, "auth",
+                                   {"mode", "audience", "clock_skew_seconds", "require_task_token", "max_token_bytes",
+                                    "verify_cache_entries"});
+      !r) {
+    return r;
+  }
+  auto& options = config.auth.verifier;
+  auto audience = get_value<std::string>(*auth, "audience", "auth", options.audience);
+  if (!audience) return std::unexpected(audience.error());
+  if (audience->empty()) return std::unexpected(config_error("[auth] audience must not be empty"));
+  options.audience = *audience;
+  auto skew = get_value<std::int64_t>(*auth, "clock_skew_seconds", "auth", options.clock_skew.count());
+  if (!skew) return std::unexpected(skew.error());
+  if (*skew < 0 || *skew > 300) return std::unexpected(config_error("[auth] clock_skew_seconds must be 0..300"));
+  options.clock_skew = std::chrono::seconds(*skew);
+  auto max_token = get_positive(*auth, "max_token_bytes", "auth", static_cast<std::int64_t>(options.max_token_bytes));
+  if (!max_token) return std::unexpected(max_token.error());
+  options.max_token_bytes = static_cast<std::size_t>(*max_token);
+  auto cache = get_value<std::int64_t>(*auth, "verify_cache_entries", "auth",
+                                       static_cast<std::int64_t>(options.cache_entries));
+  if (!cache) return std::unexpected(cache.error());
+  if (*cache < 0) return std::unexpected(config_error("[auth] verify_cache_entries must not be negative"));
+  options.cache_entries = static_cast<std::size_t>(*cache);
+  auto task_only = get_value<bool>(*auth, "require_task_token", "auth", false);
+  if (!task_only) return std::unexpected(task_only.error());
+  if (*task_only) {
+    return std::unexpected(config_error(
+        "[auth] require_task_token = true needs task tokens (POST /oauth/token), which this build does not provide yet"));
+  }
   auto mode = get_value<std::string>(*auth, "mode", "auth", "workload");
   if (!mode) return std::unexpected(mode.error());
   if (*mode == "none") {
-    config.auth_mode = AuthMode::none;
+    config.auth.mode = AuthMode::none;
     for (const auto& listener : config.server.listen) {
       if (!core::is_loopback_host(listener.host)) {
         return std::unexpected(config_error(fmt::format(
@@ -170,12 +213,106 @@ core::Result<void> parse_auth(const toml::table& root, Config& config) {
     }
     return {};
   }
-  if (*mode == "workload") {
-    return std::unexpected(config_error(
-        "[auth] mode = \"workload\" needs workload identity, which this build does not provide yet; "
-        "use mode = \"none\" on a loopback listener"));
+  if (*mode != "workload") {
+    return std::unexpected(config_error(fmt::format("[auth] mode must be \"workload\" or \"none\", not \"{}\"", *mode)));
   }
-  return std::unexpected(config_error(fmt::format("[auth] mode must be \"workload\" or \"none\", not \"{}\"", *mode)));
+  config.auth.mode = AuthMode::workload;
+  if (config.trust_domains.empty()) {
+    return std::unexpected(config_error(
+        "[auth] mode = \"workload\" (the default) needs at least one [[trust_domain]] with jwks_file, jwks_url or "
+        "bundle_file; for a bare loopback proxy set [auth] mode = \"none\""));
+  }
+  if (config.tenants.empty()) {
+    return std::unexpected(config_error(
+        "[auth] mode = \"workload\" needs at least one [[tenant]] binding workload identities (agents) to a tenant"));
+  }
+  return {};
+}
+
+// Every [[name]] entry as a table, or an error naming the section.
+core::Result<std::vector<const toml::table*>> table_array(const toml::table& root, std::string_view name) {
+  std::vector<const toml::table*> out;
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return std::unexpected(config_error(fmt::format("{0} must be an array of tables: [[{0}]]", name)));
+  for (const auto& item : *array) {
+    const toml::table* table = item.as_table();
+    if (table == nullptr) return std::unexpected(config_error(fmt::format("each [[{}]] must be a table", name)));
+    out.push_back(table);
+  }
+  return out;
+}
+
+core::Result<void> parse_trust_domains(const toml::table& root, Config& config) {
+  auto tables = table_array(root, "trust_domain");
+  if (!tables) return std::unexpected(tables.error());
+  for (const toml::table* table : *tables) {
+    if (auto r = reject_unknown_keys(*table, "trust_domain",
+                                     {"name", "jwks_file", "jwks_url", "jwks_refresh_seconds", "bundle_file"});
+        !r) {
+      return r;
+    }
+    identity::TrustDomainConfig domain;
+    auto name = get_value<std::string>(*table, "name", "trust_domain", "");
+    if (!name) return std::unexpected(name.error());
+    if (!identity::valid_trust_domain_name(*name)) {
+      return std::unexpected(config_error(
+          fmt::format("[[trust_domain]] name '{}' is not a SPIFFE trust domain ([a-z0-9.-_]+){}", *name, where(*table))));
+    }
+    domain.name = *name;
+    auto jwks_file = get_value<std::string>(*table, "jwks_file", "trust_domain", "");
+    auto jwks_url = get_value<std::string>(*table, "jwks_url", "trust_domain", "");
+    auto bundle = get_value<std::string>(*table, "bundle_file", "trust_domain", "");
+    auto refresh = get_positive(*table, "jwks_refresh_seconds", "trust_domain", domain.jwks_refresh.count());
+    if (!jwks_file) return std::unexpected(jwks_file.error());
+    if (!jwks_url) return std::unexpected(jwks_url.error());
+    if (!bundle) return std::unexpected(bundle.error());
+    if (!refresh) return std::unexpected(refresh.error());
+    if (!jwks_file->empty() && !jwks_url->empty()) {
+      return std::unexpected(config_error(fmt::format("trust domain '{}': jwks_file or jwks_url, not both", *name)));
+    }
+    if (jwks_file->empty() && jwks_url->empty() && bundle->empty()) {
+      return std::unexpected(config_error(
+          fmt::format("trust domain '{}' needs jwks_file, jwks_url (JWT-SVIDs) or bundle_file (mTLS)", *name)));
+    }
+    if (!jwks_url->empty() && !jwks_url->starts_with("https://") && !jwks_url->starts_with("http://")) {
+      return std::unexpected(config_error(fmt::format("trust domain '{}': jwks_url must be an http(s) URL", *name)));
+    }
+    if (!jwks_file->empty()) domain.jwks_file = resolve(config.path, *jwks_file);
+    domain.jwks_url = *jwks_url;
+    domain.jwks_refresh = std::chrono::seconds(*refresh);
+    if (!bundle->empty()) domain.bundle_file = resolve(config.path, *bundle);
+    config.trust_domains.push_back(std::move(domain));
+  }
+  return {};
+}
+
+core::Result<void> parse_tenants(const toml::table& root, Config& config) {
+  auto tables = table_array(root, "tenant");
+  if (!tables) return std::unexpected(tables.error());
+  for (const toml::table* table : *tables) {
+    for (auto reserved : {"canaries", "markers"}) {
+      if (table->get(reserved) != nullptr) {
+        return std::unexpected(config_error(fmt::format(
+            "[[tenant]] {} needs response DLP, which this build does not provide yet; remove it rather than run "
+            "without the control it asks for{}",
+            reserved, where(*table))));
+      }
+    }
+    if (auto r = reject_unknown_keys(*table, "tenant", {"id", "agents"}); !r) return r;
+    identity::TenantBinding binding;
+    auto id = get_value<std::string>(*table, "id", "tenant", "");
+    if (!id) return std::unexpected(id.error());
+    binding.tenant = *id;
+    auto agents = get_strings(*table, "agents", "tenant", false);
+    if (!agents) return std::unexpected(agents.error());
+    binding.agents = std::move(*agents);
+    config.tenants.push_back(std::move(binding));
+  }
+  // Same checks the gateway applies at start, reported here with the file's name.
+  if (auto map = identity::TenantMap::create(config.tenants); !map) return std::unexpected(config_error(map.error().message));
+  return {};
 }
 
 core::Result<UpstreamEntry> parse_upstream(const toml::table& table, const std::filesystem::path& origin,
@@ -302,8 +439,8 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   const toml::table& root = parsed;
   for (const auto& [key, node] : root) {
     const auto k = key.str();
-    if (k == "server" || k == "auth" || k == "upstream") continue;
-    if (k == "trust_domain" || k == "tenant" || k == "policy" || k == "tokens" || k == "store" || k == "secrets" ||
+    if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant") continue;
+    if (k == "policy" || k == "tokens" || k == "store" || k == "secrets" ||
         k == "audit" || k == "dlp" || k == "register" || k == "admin") {
       return std::unexpected(config_error(fmt::format(
           "[{}]{} is not supported by this build yet; remove it rather than run without the control it asks for", k,
@@ -314,7 +451,15 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   Config config;
   config.path = origin;
   if (auto r = parse_server(root, config); !r) return std::unexpected(r.error());
+  if (auto r = parse_trust_domains(root, config); !r) return std::unexpected(r.error());
+  if (auto r = parse_tenants(root, config); !r) return std::unexpected(r.error());
   if (auto r = parse_auth(root, config); !r) return std::unexpected(r.error());
+  if (config.server.tls && config.server.tls->client_ca_files.empty()) {
+    // mTLS by default when trust domains publish X.509 bundles: clients are asked for their X.509-SVID.
+    for (const auto& domain : config.trust_domains) {
+      if (!domain.bundle_file.empty()) config.server.tls->client_ca_files.push_back(domain.bundle_file);
+    }
+  }
   if (const toml::node* node = root.get("upstream")) {
     const toml::array* array = node->as_array();
     if (array == nullptr) return std::unexpected(config_error("upstream must be an array of tables: [[upstream]]"));

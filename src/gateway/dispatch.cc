@@ -54,7 +54,7 @@ asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Mess
   } else {
     response = error_for(message.id, Reason::method_not_found, fmt::format("method '{}' not found", method));
   }
-  metrics_.count_request(method, outcome_of(response));
+  metrics_.count_request(reply.tenant_label, method, outcome_of(response));
   co_await reply.final(response);
 }
 

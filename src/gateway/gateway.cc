@@ -1,6 +1,7 @@
 // Gateway lifecycle: building upstreams and the HTTP server from the config, idle-session sweeping, drain.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "gateway/detail/gateway_impl.h"
@@ -20,6 +21,7 @@ GatewayImpl::GatewayImpl(asio::io_context& io, Config config, const core::Clock&
     : io_(io), config_(std::move(config)), clock_(clock), rng_(rng) {}
 
 core::Result<void> GatewayImpl::init() {
+  if (auto identity = init_identity(); !identity) return identity;
   client_ = http::Client::create(io_.get_executor(), http::Client::Options{});
   for (const auto& entry : config_.upstreams) {
     auto created = upstream::Upstream::create(io_.get_executor(), entry.upstream, *client_, clock_);
@@ -29,6 +31,13 @@ core::Result<void> GatewayImpl::init() {
   http::ServerOptions options;
   options.listen = config_.server.listen;
   options.max_body_bytes = config_.server.max_body_bytes;
+  if (const auto& tls = config_.server.tls) {
+    http::TlsOptions tls_options;
+    tls_options.cert_file = tls->cert_file.string();
+    tls_options.key_file = tls->key_file.string();
+    for (const auto& file : tls->client_ca_files) tls_options.client_ca_files.push_back(file.string());
+    options.tls = std::move(tls_options);
+  }
   options.error_response = [](core::Reason reason, std::string_view message) {
     http::Response response;
     response.status = mcp::map_reason(reason).http_status;
@@ -46,7 +55,15 @@ core::Result<void> GatewayImpl::init() {
 
 void GatewayImpl::start() {
   server_->start();
+  if (config_.server.public_url_from_listen && config_.server.listen.front().port == 0) {
+    // Ephemeral port: the URL clients are told about (RFC 9728 metadata) names the port actually bound.
+    const auto& first = config_.server.listen.front();
+    const bool v6 = first.host.find(':') != std::string::npos;
+    config_.server.public_url = fmt::format("{}://{}{}{}:{}", config_.server.tls ? "https" : "http", v6 ? "[" : "",
+                                            first.host, v6 ? "]" : "", server_->ports().front());
+  }
   schedule_sweep();
+  start_jwks_refresh();
 }
 
 std::vector<std::uint16_t> GatewayImpl::ports() const { return server_->ports(); }
@@ -94,6 +111,7 @@ void GatewayImpl::stop(std::function<void()> done) {
   if (draining_) return;
   draining_ = true;
   if (sweep_timer_) sweep_timer_->cancel();
+  for (auto& timer : jwks_timers_) timer->cancel();
   spdlog::info("draining: no new requests; waiting up to {} ms for in-flight ones",
                config_.server.shutdown_drain.count());
   server_->stop(config_.server.shutdown_drain, [this, done = std::move(done)]() mutable {

@@ -12,21 +12,32 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 
 #include "core/core.h"
+#include "identity/identity.h"
 #include "upstream/upstream.h"
 
 namespace bulkhead::gateway {
 
 enum class AuthMode : std::uint8_t { workload, none };
 
+// TLS on every listener; mTLS when client CAs are known ([server] client_ca_file, else the trust domains'
+// bundle_file PEMs).
+struct TlsConfig {
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+  std::vector<std::filesystem::path> client_ca_files;
+};
+
 struct ServerConfig {
   std::vector<core::HostPort> listen;
-  std::string public_url;  // default http://<first listener>
+  std::string public_url;  // default http(s)://<first listener> (with the bound port when it is 0)
+  bool public_url_from_listen = false;  // public_url was derived, not configured
   std::size_t max_body_bytes = 4u << 20;
   std::chrono::milliseconds request_timeout{30'000};
   std::vector<std::string> allowed_origins;  // extra Origin/Host values accepted besides loopback names
@@ -34,6 +45,12 @@ struct ServerConfig {
   std::chrono::seconds session_idle_timeout{3600};
   std::size_t max_sessions = 10'000;
   std::chrono::milliseconds shutdown_drain{10'000};
+  std::optional<TlsConfig> tls;
+};
+
+struct AuthConfig {
+  AuthMode mode = AuthMode::workload;
+  identity::VerifierOptions verifier;  // audience, clock skew, token size and cache limits
 };
 
 struct UpstreamEntry {
@@ -44,7 +61,9 @@ struct UpstreamEntry {
 struct Config {
   std::filesystem::path path;  // the file it was read from (relative paths resolve against its folder)
   ServerConfig server;
-  AuthMode auth_mode = AuthMode::workload;
+  AuthConfig auth;
+  std::vector<identity::TrustDomainConfig> trust_domains;
+  std::vector<identity::TenantBinding> tenants;  // [[tenant]]: who may act for which tenant
   std::vector<UpstreamEntry> upstreams;
 };
 

@@ -15,9 +15,6 @@ using core::Reason;
 
 constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
-constexpr std::string_view kTenantHeader = "Bulkhead-Tenant";
-constexpr std::string_view kDefaultTenant = "default";
-constexpr std::string_view kAnonymousPrincipal = "anonymous";
 constexpr std::size_t kReplayEvents = 256;
 
 std::string lower(std::string_view text) {
@@ -61,13 +58,6 @@ std::string host_of(std::string_view value) {
   return lower(value);
 }
 
-bool valid_tenant(std::string_view tenant) {
-  if (tenant.empty() || tenant.size() > 128) return false;
-  return std::all_of(tenant.begin(), tenant.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-  });
-}
-
 const json::Value kNoId;  // the id of a refusal that precedes (or has no) parsed message
 
 // What `Mcp-Name` must equal for this message (2026-07-28 routing headers), if anything.
@@ -83,6 +73,11 @@ asio::awaitable<void> GatewayImpl::handle(http::Request& request, http::Response
   const std::string_view path = request.path();
   if (path == "/mcp") {
     co_await handle_mcp(request, stream);
+    co_return;
+  }
+  if (path == "/.well-known/oauth-protected-resource" || path == "/.well-known/oauth-protected-resource/mcp") {
+    http::Response metadata = resource_metadata(path);
+    co_await stream.send(std::move(metadata));
     co_return;
   }
   http::Response response;
@@ -133,14 +128,17 @@ asio::awaitable<void> GatewayImpl::handle_mcp(http::Request& request, http::Resp
     co_await refuse(reply, kNoId, refused->reason, refused->message);
     co_return;
   }
-  Caller caller{std::string(kAnonymousPrincipal), std::string(kDefaultTenant)};
-  if (auto tenant = request.headers.get(kTenantHeader)) {
-    if (!valid_tenant(*tenant)) {
-      co_await refuse(reply, kNoId, Reason::invalid_request, "Bulkhead-Tenant must be 1-128 of [A-Za-z0-9._-]");
-      co_return;
+  auto authenticated = authenticate(request);
+  if (!authenticated) {
+    const core::Error error = std::move(authenticated.error());
+    if (mcp::map_reason(error.reason).http_status == 401) {
+      reply.headers().set("WWW-Authenticate", www_authenticate(error.reason));
     }
-    caller.tenant = std::string(*tenant);
+    co_await refuse(reply, kNoId, error.reason, error.message);
+    co_return;
   }
+  const Caller caller = std::move(*authenticated);
+  reply.tenant_label = tenant_label(caller.tenant);
   if (request.method == "POST") {
     co_await handle_post(request, reply, caller);
   } else if (request.method == "GET") {
@@ -156,7 +154,7 @@ asio::awaitable<void> GatewayImpl::handle_mcp(http::Request& request, http::Resp
 
 asio::awaitable<void> GatewayImpl::refuse(Reply& reply, const json::Value& id, Reason reason, std::string message,
                                           int status, std::optional<int> code, json::Value data) {
-  metrics_.count_request("transport", core::reason_name(reason));
+  metrics_.count_request(reply.tenant_label, "transport", core::reason_name(reason));
   metrics_.count_http(status);
   const core::Error error{reason, std::move(message)};
   std::string body = mcp::serialize(mcp::make_error(id, error, std::move(data), code));
@@ -174,7 +172,7 @@ SessionPtr GatewayImpl::find_session(std::string_view id, const Caller& caller) 
   if (it->second->principal != caller.principal) {
     // Same answer as an unknown session: another principal never learns the session exists.
     spdlog::warn("session presented by another principal: reason=session_identity_mismatch");
-    metrics_.count_request("transport", "session_identity_mismatch");
+    metrics_.count_request(tenant_label(caller.tenant), "transport", "session_identity_mismatch");
     return nullptr;
   }
   return it->second;
@@ -264,6 +262,14 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, Reply& re
       co_await refuse(reply, message.id, Reason::session_identity_mismatch, "the session is bound to another tenant");
       co_return;
     }
+    // The session is bound to the revision negotiated at initialize; another supported one is a different client.
+    if (auto text = request.headers.get(kVersionHeader)) {
+      if (auto version = mcp::parse_version(*text); version && *version != session->version) {
+        co_await refuse(reply, message.id, Reason::unsupported_protocol_version,
+                        fmt::format("MCP-Protocol-Version '{}' is not the session's negotiated revision", *text));
+        co_return;
+      }
+    }
   } else {
     co_await refuse(reply, message.id, Reason::invalid_request,
                     "missing Mcp-Session-Id: send initialize first (or use protocol 2026-07-28)");
@@ -282,13 +288,13 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, Reply& re
       co_await dispatch(session, std::move(message), reply);
       break;
     case mcp::Message::Kind::notification:
-      metrics_.count_request(message.method, "ok");
+      metrics_.count_request(reply.tenant_label, message.method, "ok");
       co_await handle_client_notification(session, std::move(message));
       co_await reply.accepted();
       break;
     case mcp::Message::Kind::response:
     case mcp::Message::Kind::error:
-      metrics_.count_request("response", "ok");
+      metrics_.count_request(reply.tenant_label, "response", "ok");
       co_await handle_client_response(session, std::move(message));
       co_await reply.accepted();
       break;
@@ -299,7 +305,7 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, Reply& re
 asio::awaitable<void> GatewayImpl::handle_initialize(mcp::Message message, Reply& reply, const Caller& caller) {
   const std::string* requested = mcp::param_string(message, "protocolVersion");
   if (requested == nullptr) {
-    metrics_.count_request("initialize", "invalid_request");
+    metrics_.count_request(reply.tenant_label, "initialize", "invalid_request");
     const core::Error missing{Reason::invalid_request, "initialize needs params.protocolVersion"};
     co_await reply.final(mcp::make_error(message.id, missing, json::Value(), mcp::kInvalidParams));
     co_return;
@@ -341,8 +347,9 @@ asio::awaitable<void> GatewayImpl::handle_initialize(mcp::Message message, Reply
   info.set("version", "0.1.0");
   result.set("instructions",
              "Bulkhead gateway: tools and prompts are exposed as <upstream>__<name>; resources keep their URIs.");
-  spdlog::info("session started tenant={} protocol={}", session->tenant, mcp::version_name(version));
-  metrics_.count_request("initialize", "ok");
+  spdlog::info("session started tenant={} principal={} protocol={}", session->tenant, session->principal,
+               mcp::version_name(version));
+  metrics_.count_request(reply.tenant_label, "initialize", "ok");
   reply.headers().set(std::string(kSessionHeader), session->id);
   co_await reply.final(mcp::make_result(message.id, std::move(result)));
 }

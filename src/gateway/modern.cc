@@ -206,11 +206,11 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     // notifications/cancelled for a listen stream closes it; anything else has nothing to act on.
     if (message.method == "notifications/cancelled") {
       if (const json::Value* request_id = message.params.find("requestId")) {
-        auto it = listens_.find(listen_key(caller.tenant, *request_id));
+        auto it = listens_.find(listen_key(caller.principal, caller.tenant, *request_id));
         if (it != listens_.end()) it->second->closed = true;
       }
     }
-    metrics_.count_request(message.method, "ok");
+    metrics_.count_request(reply.tenant_label, message.method, "ok");
     metrics_.count_http(202);
     co_await reply.accepted();
     co_return;
@@ -223,7 +223,7 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   }
   // (16) methods outside the 2026 registry.
   if (!in_registry(message.method)) {
-    metrics_.count_request(message.method, "method_not_found");
+    metrics_.count_request(reply.tenant_label, message.method, "method_not_found");
     metrics_.count_http(404);
     const core::Error unknown{Reason::method_not_found, fmt::format("Method not found: {}", message.method)};
     co_await reply.raw(404, mcp::serialize(mcp::make_error(id, unknown)));
@@ -280,7 +280,7 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
       *code = json::Value(mcp::kInvalidParams);
     }
   }
-  metrics_.count_request(method, response.kind == mcp::Message::Kind::response ? "ok" : "error");
+  metrics_.count_request(reply.tenant_label, method, response.kind == mcp::Message::Kind::response ? "ok" : "error");
   metrics_.count_http(200);
   co_await reply.final(response);
 }
@@ -302,8 +302,8 @@ void GatewayImpl::decorate_modern_result(std::string_view method, json::Value& r
   meta->set(kMetaServerInfo, server_info());
 }
 
-std::string GatewayImpl::listen_key(std::string_view tenant, const json::Value& id) {
-  return fmt::format("{}\n{}", tenant, json::serialize(id));
+std::string GatewayImpl::listen_key(std::string_view principal, std::string_view tenant, const json::Value& id) {
+  return fmt::format("{}\n{}\n{}", principal, tenant, json::serialize(id));
 }
 
 asio::awaitable<void> GatewayImpl::listen(const SessionPtr& session, mcp::Message message, Reply& reply) {
@@ -320,7 +320,7 @@ asio::awaitable<void> GatewayImpl::listen(const SessionPtr& session, mcp::Messag
   state->tools = honored.find("toolsListChanged") != nullptr;
   state->prompts = honored.find("promptsListChanged") != nullptr;
   state->resources = honored.find("resourcesListChanged") != nullptr;
-  const std::string key = listen_key(session->tenant, message.id);
+  const std::string key = listen_key(session->principal, session->tenant, message.id);
   listens_[key] = state;
   // Open the upstream sessions so their list_changed notifications reach us.
   for (std::size_t i = 0; i < upstreams_.size(); ++i) (void)co_await ensure_upstream(session, i);
@@ -328,7 +328,7 @@ asio::awaitable<void> GatewayImpl::listen(const SessionPtr& session, mcp::Messag
   json::Value params = json::Value::object();
   params.set("notifications", std::move(honored));
   params.set("_meta", json::Value::object()).set(kMetaSubscriptionId, message.id);
-  metrics_.count_request("subscriptions/listen", "ok");
+  metrics_.count_request(reply.tenant_label, "subscriptions/listen", "ok");
   bool open = co_await reply.intermediate(mcp::make_notification("notifications/subscriptions/acknowledged", params));
   while (open && !state->closed && !draining_ && !reply.client_gone()) {
     while (open && !state->pending.empty()) {

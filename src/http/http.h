@@ -90,7 +90,7 @@ using Handler = std::function<asio::awaitable<void>(Request&, ResponseStream&)>;
 struct TlsOptions {
   std::string cert_file;
   std::string key_file;
-  std::string client_ca_file;  // non-empty: request and verify client certificates (mTLS)
+  std::vector<std::string> client_ca_files;  // PEM CA files; non-empty: request and verify client certificates (mTLS)
 };
 
 struct ServerOptions {

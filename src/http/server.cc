@@ -698,12 +698,11 @@ core::Result<void> setup_tls(ssl::context& ctx, const TlsOptions& tls) {
   if (ec) return core::fail(core::Reason::internal_error, "cannot load TLS certificate " + tls.cert_file + ": " + ec.message());
   ctx.use_private_key_file(tls.key_file, ssl::context::pem, ec);
   if (ec) return core::fail(core::Reason::internal_error, "cannot load TLS private key " + tls.key_file + ": " + ec.message());
-  if (!tls.client_ca_file.empty()) {
-    ctx.load_verify_file(tls.client_ca_file, ec);
-    if (ec) {
-      return core::fail(core::Reason::internal_error,
-                        "cannot load TLS client CA " + tls.client_ca_file + ": " + ec.message());
-    }
+  for (const auto& file : tls.client_ca_files) {
+    ctx.load_verify_file(file, ec);
+    if (ec) return core::fail(core::Reason::internal_error, "cannot load TLS client CA " + file + ": " + ec.message());
+  }
+  if (!tls.client_ca_files.empty()) {
     // Client certificates are requested and, when presented, must verify; whether one is required is the
     // caller's decision (Request::peer_certificates_der is empty without one).
     ctx.set_verify_mode(ssl::verify_peer, ec);

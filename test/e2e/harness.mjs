@@ -189,14 +189,15 @@ export async function startEverythingHttp() {
 function tomlString(s) { return JSON.stringify(s); }
 
 // Builds the gateway config text. upstreams: [{ name, transport: 'http', url } | { name, transport: 'stdio', command, args }]
-export function gatewayConfig({ upstreams, requestTimeoutMs = 30000, extra = '' }) {
+// server: more [server] lines; auth: the [auth] section and what goes with it (default: mode "none").
+export function gatewayConfig({ upstreams, requestTimeoutMs = 30000, extra = '', server = '', auth = '[auth]\nmode = "none"\n' }) {
   const lines = [
     '[server]',
     'listen = "127.0.0.1:0"',
     `request_timeout_ms = ${requestTimeoutMs}`,
+    server,
     '',
-    '[auth]',
-    'mode = "none"',
+    auth,
     '',
   ];
   for (const u of upstreams) {
@@ -225,7 +226,7 @@ export async function startGateway(configText, dir) {
     if (!existsSync(ready)) return false;
     try { info = JSON.parse(readFileSync(ready, 'utf8')); return true; } catch { return false; }
   }, { proc, timeoutMs: 30000 });
-  if (typeof info.url !== 'string' || !/^http:\/\/127\.0\.0\.1:\d+\/mcp$/.test(info.url)) {
+  if (typeof info.url !== 'string' || !/^https?:\/\/127\.0\.0\.1:\d+\/mcp$/.test(info.url)) {
     throw new Error(`ready file has no usable url: ${JSON.stringify(info)}`);
   }
   const base = info.url.replace(/\/mcp$/, '');

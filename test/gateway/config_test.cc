@@ -34,7 +34,7 @@ std::string error_of(std::string_view text) {
 TEST(ConfigTest, IssueShapeParses) {
   auto config = parse(kMinimal);
   ASSERT_TRUE(config.has_value()) << config.error().message;
-  EXPECT_EQ(config->auth_mode, AuthMode::none);
+  EXPECT_EQ(config->auth.mode, AuthMode::none);
   ASSERT_EQ(config->server.listen.size(), 1u);
   EXPECT_EQ(config->server.listen[0].port, 8080);
   EXPECT_EQ(config->server.public_url, "http://127.0.0.1:8080");
@@ -77,12 +77,86 @@ TEST(ConfigTest, AuthNoneOnlyOnLoopback) {
             std::string::npos);
 }
 
-TEST(ConfigTest, WorkloadModeIsRefusedUntilIdentityExists) {
-  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:8080\"\n").find("workload"), std::string::npos);
-  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:8080\"\n[auth]\nmode = \"workload\"\n").find("workload"),
+TEST(ConfigTest, WorkloadModeNeedsTrustDomainsAndTenants) {
+  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:8080\"\n").find("[[trust_domain]]"), std::string::npos);
+  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:8080\"\n[auth]\nmode = \"workload\"\n").find("trust_domain"),
+            std::string::npos);
+  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:8080\"\n[[trust_domain]]\nname = \"acme.test\"\n"
+                     "jwks_file = \"k.json\"\n")
+                .find("[[tenant]]"),
             std::string::npos);
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:8080\"\n[auth]\nmode = \"open\"\n").find("mode"),
             std::string::npos);
+}
+
+constexpr std::string_view kWorkload = R"(
+[server]
+listen = "0.0.0.0:8443"
+tls_cert_file = "certs/server.pem"
+tls_key_file = "certs/server.key"
+[auth]
+audience = "gw.example"
+clock_skew_seconds = 10
+[[trust_domain]]
+name = "acme.test"
+jwks_file = "keys/acme.jwks.json"
+bundle_file = "certs/acme-ca.pem"
+[[trust_domain]]
+name = "globex.test"
+jwks_url = "https://spire.globex.test/keys"
+jwks_refresh_seconds = 60
+[[tenant]]
+id = "acme"
+agents = ["spiffe://acme.test/agent/support", "spiffe://acme.test/team/*"]
+[[tenant]]
+id = "globex"
+agents = ["spiffe://globex.test/agent/support"]
+)";
+
+TEST(ConfigTest, WorkloadIdentityShapeParses) {
+  auto config = parse(kWorkload);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->auth.mode, AuthMode::workload);
+  EXPECT_EQ(config->auth.verifier.audience, "gw.example");
+  EXPECT_EQ(config->auth.verifier.clock_skew, std::chrono::seconds(10));
+  ASSERT_EQ(config->trust_domains.size(), 2u);
+  EXPECT_EQ(config->trust_domains[0].jwks_file, "/etc/bulkhead/keys/acme.jwks.json");
+  EXPECT_EQ(config->trust_domains[0].bundle_file, "/etc/bulkhead/certs/acme-ca.pem");
+  EXPECT_EQ(config->trust_domains[1].jwks_url, "https://spire.globex.test/keys");
+  EXPECT_EQ(config->trust_domains[1].jwks_refresh, std::chrono::seconds(60));
+  ASSERT_EQ(config->tenants.size(), 2u);
+  EXPECT_EQ(config->tenants[0].agents.size(), 2u);
+  ASSERT_TRUE(config->server.tls);
+  EXPECT_EQ(config->server.tls->cert_file, "/etc/bulkhead/certs/server.pem");
+  // mTLS defaults to the trust domains' bundles.
+  ASSERT_EQ(config->server.tls->client_ca_files.size(), 1u);
+  EXPECT_EQ(config->server.tls->client_ca_files[0], "/etc/bulkhead/certs/acme-ca.pem");
+  EXPECT_EQ(config->server.public_url, "https://0.0.0.0:8443");
+}
+
+TEST(ConfigTest, IdentitySettingsAreValidated) {
+  const std::string head = "[server]\nlisten = \"127.0.0.1:1\"\n";
+  const std::string tenant = "[[tenant]]\nid = \"acme\"\nagents = [\"spiffe://acme.test/a\"]\n";
+  EXPECT_NE(error_of(head + "[[trust_domain]]\nname = \"Acme\"\njwks_file = \"k\"\n" + tenant).find("trust domain"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "[[trust_domain]]\nname = \"acme.test\"\n" + tenant).find("needs jwks_file"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "[[trust_domain]]\nname = \"acme.test\"\njwks_file = \"k\"\njwks_url = \"http://x\"\n" +
+                     tenant)
+                .find("not both"),
+            std::string::npos);
+  const std::string domain = "[[trust_domain]]\nname = \"acme.test\"\njwks_file = \"k\"\n";
+  EXPECT_NE(error_of(head + domain + "[[tenant]]\nid = \"acme\"\nagents = [\"acme/agent\"]\n").find("not a SPIFFE ID"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + domain + tenant + "[[tenant]]\nid = \"acme\"\n").find("twice"), std::string::npos);
+  EXPECT_NE(error_of(head + domain + "[[tenant]]\nid = \"acme\"\ncanaries = [\"X\"]\n").find("DLP"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + domain + tenant + "[auth]\nrequire_task_token = true\n").find("task tokens"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + domain + tenant + "[auth]\nclock_skew_seconds = 3600\n").find("0..300"), std::string::npos);
+  EXPECT_NE(error_of(head + "client_ca_file = \"ca.pem\"\n" + domain + tenant).find("needs tls_cert_file"),
+            std::string::npos);
+  EXPECT_TRUE(parse(head + domain + tenant));
 }
 
 TEST(ConfigTest, UnknownKeysAndSectionsAreErrors) {

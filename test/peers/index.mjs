@@ -18,3 +18,4 @@ export const serverEverythingEntry = join(nodeModules, '@modelcontextprotocol/se
 export const inspectorCliEntry = join(nodeModules, '@modelcontextprotocol/inspector-cli/build/index.js');
 export const resolvePeer = (spec) => require.resolve(spec);
 export * as zod from 'zod';
+export * as jose from 'jose';

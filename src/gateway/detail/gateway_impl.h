@@ -27,7 +27,8 @@ namespace bulkhead::gateway::detail {
 
 using SessionPtr = std::shared_ptr<ClientSession>;
 
-// Who is calling, as established by the transport (auth mode "none": a fixed anonymous principal).
+// Who is calling, as established by the transport (auth.cc): the authenticated workload (its SPIFFE ID; auth
+// mode "none": "anonymous") and the tenant it acts for (bound to it in config).
 struct Caller {
   std::string principal;
   std::string tenant;
@@ -63,12 +64,23 @@ class GatewayImpl final : public Gateway {
   [[nodiscard]] SessionPtr find_session(std::string_view id, const Caller& caller);
   SessionPtr stateless_session(const Caller& caller, const mcp::Message& message);
 
+  // auth.cc: who is calling (workload identity) and for which tenant; RFC 9728 metadata; JWKS URL refresh.
+  core::Result<void> init_identity();
+  [[nodiscard]] core::Result<Caller> authenticate(const http::Request& request);
+  [[nodiscard]] std::string www_authenticate(core::Reason reason) const;
+  [[nodiscard]] http::Response resource_metadata(std::string_view path) const;
+  void start_jwks_refresh();
+  asio::awaitable<void> refresh_jwks(std::size_t domain, asio::steady_timer& timer);
+  // A metrics label for `tenant` with the gateway's lifetime: a configured tenant id, else "default"/"other".
+  [[nodiscard]] std::string_view tenant_label(std::string_view tenant) const noexcept;
+
   // modern.cc (protocol 2026-07-28)
   [[nodiscard]] static bool claims_modern(const mcp::Message& message);
   asio::awaitable<void> handle_modern(http::Request& request, Reply& reply, mcp::Message message,
                                       const Caller& caller);
   static void decorate_modern_result(std::string_view method, json::Value& result);
-  [[nodiscard]] static std::string listen_key(std::string_view tenant, const json::Value& id);
+  [[nodiscard]] static std::string listen_key(std::string_view principal, std::string_view tenant,
+                                                     const json::Value& id);
   asio::awaitable<void> listen(const SessionPtr& session, mcp::Message message, Reply& reply);
   void notify_listeners(std::string_view tenant, const mcp::Message& note);
 
@@ -115,6 +127,9 @@ class GatewayImpl final : public Gateway {
   std::unordered_map<std::string, SessionPtr> stateless_;  // by tenant
   std::unordered_map<std::string, std::shared_ptr<ListenStream>> listens_;  // by listen_key
   Metrics metrics_;
+  std::unique_ptr<identity::Verifier> verifier_;  // null in auth mode "none"
+  identity::TenantMap tenants_;
+  std::vector<std::unique_ptr<asio::steady_timer>> jwks_timers_;
   bool draining_ = false;
   std::unique_ptr<asio::steady_timer> sweep_timer_;
 };

@@ -13,14 +13,21 @@ namespace bulkhead::gateway::detail {
 
 class Metrics {
  public:
-  // `outcome` must have static storage ("ok", a literal, or core::reason_name()): keys are not copied, so the
-  // hot path allocates nothing.
-  void count_request(std::string_view method, std::string_view outcome);
+  // `tenant` must be a configured tenant id (gateway lifetime), "default", "other" or "-"; `outcome` must have
+  // static storage ("ok", a literal, or core::reason_name()): keys are not copied, so the hot path allocates
+  // nothing. Tenants are labels, never principals or tokens (bounded cardinality).
+  void count_request(std::string_view tenant, std::string_view method, std::string_view outcome);
   void count_http(int status);
   [[nodiscard]] std::string render(std::size_t sessions, std::size_t stdio_processes) const;
 
  private:
-  std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> requests_;
+  struct Key {
+    std::string_view tenant;
+    std::string_view method;
+    std::string_view outcome;
+    auto operator<=>(const Key&) const = default;
+  };
+  std::map<Key, std::uint64_t> requests_;
   std::map<int, std::uint64_t> http_;
 };
 

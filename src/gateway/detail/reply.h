@@ -35,6 +35,8 @@ class Reply {
   // emergency) with _meta["io.modelcontextprotocol/logLevel"]; unset = no notifications/message for it.
   std::optional<int> log_threshold;
   http::Headers& headers() noexcept { return headers_; }
+  // The tenant label for metrics once the caller is known ("-" before); must outlive the Reply.
+  std::string_view tenant_label = "-";
 
  private:
   http::ResponseStream& stream_;
