@@ -2,9 +2,15 @@
 // flags) on the app; the callback it installs sets `exit_code` (0 ok, 1 negative result, 2 usage/config error).
 #pragma once
 
+#include <chrono>
+#include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "core/core.h"
 
 namespace bulkhead::cli {
 
@@ -24,5 +30,17 @@ void add_audit_command(CLI::App& app, CommandContext& context);   // audit_comma
 // Sends logs to stderr at `level` (trace|debug|info|warn|error|off).
 void setup_logging(const std::string& level);
 int run_gateway(const std::string& config_path, const std::string& ready_file, const std::string& banner);
+
+// Demo workload identities (demo_identity.cc): keys and JWKS for the demo trust domains under <demo_dir>/var and a
+// fresh one-hour JWT-SVID per tenant's support agent.
+struct DemoIdentity {
+  std::string tenant;
+  std::string spiffe_id;
+  std::filesystem::path token_file;
+};
+core::Result<std::vector<DemoIdentity>> prepare_demo_identities(const std::filesystem::path& demo_dir);
+// A JWT-SVID for `spiffe_id` (trust domain acme.test or globex.test) signed with the demo key in `var_dir`.
+core::Result<std::string> mint_demo_svid(const std::filesystem::path& var_dir, std::string_view spiffe_id,
+                                         std::chrono::seconds lifetime);
 
 }  // namespace bulkhead::cli

@@ -33,8 +33,12 @@ std::filesystem::path find_examples() {
 void add_demo_command(CLI::App& app, CommandContext& context) {
   auto* cmd = app.add_subcommand("demo", "Run the gateway in front of the example upstreams (examples/demo)");
   auto log_level = std::make_shared<std::string>("info");
+  auto mint = std::make_shared<std::string>();
+  auto ttl = std::make_shared<int>(3600);
   cmd->add_option("--log-level", *log_level, "trace|debug|info|warn|error");
-  cmd->callback([&context, log_level] {
+  cmd->add_option("--mint-svid", *mint, "print a demo JWT-SVID for this SPIFFE ID (acme.test or globex.test) and exit");
+  cmd->add_option("--ttl-seconds", *ttl, "lifetime of --mint-svid tokens (default 3600)")->check(CLI::Range(1, 86400));
+  cmd->callback([&context, log_level, mint, ttl] {
     setup_logging(*log_level);
     const auto examples = find_examples();
     if (examples.empty()) {
@@ -42,13 +46,39 @@ void add_demo_command(CLI::App& app, CommandContext& context) {
       context.exit_code = 2;
       return;
     }
+    const auto demo_dir = examples / "demo";
+    auto identities = prepare_demo_identities(demo_dir);
+    if (!identities) {
+      fmt::print(stderr, "bulkhead demo: {}\n", identities.error().message);
+      context.exit_code = 2;
+      return;
+    }
+    if (!mint->empty()) {
+      auto token = mint_demo_svid(demo_dir / "var", *mint, std::chrono::seconds(*ttl));
+      if (!token) {
+        fmt::print(stderr, "bulkhead demo: {}\n", token.error().message);
+        context.exit_code = 2;
+        return;
+      }
+      fmt::print("{}\n", *token);
+      return;
+    }
+    std::string who;
+    for (const auto& identity : *identities) {
+      who += fmt::format("    tenant {:<7} agent {}  token: {}\n", identity.tenant, identity.spiffe_id,
+                         identity.token_file.string());
+    }
+    const std::string acme_token = (*identities)[0].token_file.string();
     const std::string banner =
-        "\nBulkhead demo is running: MCP endpoint http://127.0.0.1:{0}/mcp\n"
+        "\nBulkhead demo is running: MCP endpoint http://127.0.0.1:{0}/mcp (workload identity required)\n"
         "  upstreams: 'everything' (server-everything, stdio) and 'notes' (examples/servers/notes.mjs, stdio)\n"
-        "  try:  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:{0}/mcp --transport http --method tools/list\n"
-        "  or open MCP Inspector (npx @modelcontextprotocol/inspector), transport Streamable HTTP, URL above.\n"
+        "  workload identities (JWT-SVIDs, valid one hour; `bulkhead demo --mint-svid ID` makes more):\n" +
+        who +
+        "  try:  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:{0}/mcp --transport http --method tools/list \\\n"
+        "          --header \"Authorization: Bearer $(cat " + acme_token + ")\"\n"
+        "  without a token the gateway answers 401 (see /.well-known/oauth-protected-resource).\n"
         "  Ctrl-C stops it.\n\n";
-    context.exit_code = run_gateway((examples / "demo" / "bulkhead.toml").string(), "", banner);
+    context.exit_code = run_gateway((demo_dir / "bulkhead.toml").string(), "", banner);
   });
 }
 
