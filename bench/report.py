@@ -121,6 +121,19 @@ def main():
           f"({fmt(by99[3]['p99_us'])} vs {fmt(by99[2]['p99_us'])} direct) | {verdict(by99[1] <= 250)} |")
     else:
         w("| Added latency, 1 connection | p50 ≤ 50 µs, p99 ≤ 250 µs | not measured | n/a |")
+    auth_rounds = []
+    i = 1
+    while f"gateway-low-r{i}" in runs:
+        g, ga = runs.get(f"gateway-low-r{i}"), runs.get(f"gateway-auth-low-r{i}")
+        if ok(g) and ok(ga):
+            auth_rounds.append((ga["p50_us"] - g["p50_us"], ga["p99_us"] - g["p99_us"], g, ga))
+        i += 1
+    if auth_rounds:
+        m50 = sorted(auth_rounds, key=lambda r: r[0])[len(auth_rounds) // 2]
+        m99 = sorted(auth_rounds, key=lambda r: r[1])[len(auth_rounds) // 2]
+        w(f"| Authentication added latency (JWT-SVID bearer, EdDSA, cached verification), 1 connection, median of "
+          f"{len(auth_rounds)} rounds | reported | p50 {fmt(m50[0])} µs ({fmt(m50[3]['p50_us'])} vs "
+          f"{fmt(m50[2]['p50_us'])} without auth), p99 {fmt(m99[1])} µs | — |")
     for c in sat:
         d, g = runs.get(f"direct-sat-{c}"), runs.get(f"gateway-sat-{c}")
         if ok(d) and ok(g):

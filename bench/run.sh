@@ -154,15 +154,15 @@ measure_cpu() {
 }
 
 # gateway NAME CONFIG-BODY : starts bulkhead with [server]/[auth] plus the given upstream section.
-gateway() {
-  local name=$1 upstreams=$2
+gateway() {  # gateway NAME UPSTREAMS [AUTH]: AUTH replaces the default [auth] mode = "none"
+  local name=$1 upstreams=$2 auth=${3:-'[auth]
+mode = "none"'}
   cat >"$work/$name.toml" <<EOF
 [server]
 listen = "127.0.0.1:0"
 request_timeout_ms = 30000
 max_sessions = 100000
-[auth]
-mode = "none"
+$auth
 $upstreams
 EOF
   rm -f "$work/$name.ready.json"
@@ -190,6 +190,26 @@ transport = \"http\"
 url = \"$echo_url\""
   gw_http_pid=$gateway_pid
   gw_http_url=$gateway_url
+  # The same gateway with workload identity: every request carries a JWT-SVID (EdDSA, minted by jose), verified
+  # by the gateway (cached after the first request, as in real use).
+  auth_header=""
+  if command -v node >/dev/null && [ -d "$root/test/peers/node_modules/jose" ]; then
+    mkdir -p "$work/jwt"
+    node "$root/bench/identity/jose_bench.mjs" "$work/jwt" 10
+    auth_header="Authorization: Bearer $(jq -r .EdDSA "$work/jwt/tokens.json")"
+    gateway gw-auth "[[upstream]]
+name = \"echo\"
+transport = \"http\"
+url = \"$echo_url\"" "[auth]
+mode = \"workload\"
+[[trust_domain]]
+name = \"bench.test\"
+jwks_file = \"$work/jwt/jwks.json\"
+[[tenant]]
+id = \"bench\"
+agents = [\"spiffe://bench.test/agent/support\"]"
+    gw_auth_url=$gateway_url
+  fi
 fi
 
 # Low load alternates direct and gateway runs (LOW_ROUNDS rounds) so drift in the machine's load hits both.
@@ -198,6 +218,10 @@ for round in $(seq 1 "$LOW_ROUNDS"); do
   if [ "$SKIP_GATEWAY" != 1 ]; then
     load "gateway-low-r$round" --url "$gw_http_url" --tool echo__echo --connections 1 --requests "$LOW_REQUESTS" \
       --warmup "$LOW_WARMUP"
+    if [ -n "$auth_header" ]; then
+      load "gateway-auth-low-r$round" --url "$gw_auth_url" --tool echo__echo --connections 1 \
+        --requests "$LOW_REQUESTS" --warmup "$LOW_WARMUP" --header "$auth_header"
+    fi
   fi
 done
 for c in $SAT_CONNECTIONS; do
@@ -208,6 +232,10 @@ for c in $SAT_CONNECTIONS; do
       --connections "$c" --duration "$SAT_SECONDS" --warmup 2000
   fi
 done
+if [ "$SKIP_GATEWAY" != 1 ] && [ -n "$auth_header" ]; then
+  # gw-auth was started after gw-http; stop it first (stop_last stops the most recent process group).
+  stop_last  # gw-auth
+fi
 if [ "$SKIP_GATEWAY" != 1 ]; then stop_last; fi  # gw-http
 
 # --- (2b): upstream-bound: server-everything over HTTP, direct vs through the gateway (the ≥ 0.8× goal) ---------

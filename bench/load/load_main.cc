@@ -48,6 +48,7 @@ struct Options {
   double hold_seconds = 30;
   int timeout_ms = 10000;
   std::string label;
+  std::string extra_headers;  // "Name: value\r\n" lines from --header, sent with every request
   bool busy_poll = false;  // spin on the event loop instead of sleeping in epoll (removes client wake-up latency)
 };
 
@@ -229,6 +230,7 @@ class Connection {
     out_.append("\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n");
     if (kind != Kind::initialize) out_.append("MCP-Protocol-Version: ").append(o.protocol).append("\r\n");
     if (!session_id_.empty()) out_.append("Mcp-Session-Id: ").append(session_id_).append("\r\n");
+    out_.append(o.extra_headers);
     if (kind == Kind::call && stateless()) {
       out_.append("Mcp-Method: tools/call\r\nMcp-Name: ").append(o.tool).append("\r\n");
     }
@@ -480,7 +482,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: bulkhead-load --url http://127.0.0.1:PORT/mcp [--connections C] [--requests N | --duration S]\n"
                "         [--warmup W] [--tool NAME] [--message TEXT] [--protocol VERSION] [--timeout-ms MS]\n"
-               "         [--label TEXT] [--busy-poll]\n"
+               "         [--label TEXT] [--header 'Name: value']... [--busy-poll]\n"
                "       bulkhead-load --url URL --sessions K [--connections C] [--hold-seconds S]\n");
   return 2;
 }
@@ -519,6 +521,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.timeout_ms = std::atoi(value.c_str());
     } else if (arg == "--label") {
       o.label = value;
+    } else if (arg == "--header") {
+      o.extra_headers.append(value).append("\r\n");
     } else {
       return std::nullopt;
     }
