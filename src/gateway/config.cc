@@ -88,6 +88,10 @@ std::filesystem::path resolve(const std::filesystem::path& origin, const std::st
   return origin.parent_path() / p;
 }
 
+bool valid_classification(std::string_view value) {
+  return value == "public" || value == "internal" || value == "confidential" || value == "restricted";
+}
+
 bool valid_upstream_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -319,7 +323,8 @@ core::Result<UpstreamEntry> parse_upstream(const toml::table& table, const std::
                                            std::chrono::milliseconds server_request_timeout) {
   if (auto r = reject_unknown_keys(table, "upstream",
                                    {"name", "transport", "url", "headers", "command", "args", "env", "cwd", "prefix",
-                                    "request_timeout_ms", "connect_timeout_ms", "idle_stop_seconds", "max_processes"});
+                                    "request_timeout_ms", "connect_timeout_ms", "idle_stop_seconds", "max_processes",
+                                    "classification", "tools"});
       !r) {
     return std::unexpected(r.error());
   }
@@ -336,6 +341,35 @@ core::Result<UpstreamEntry> parse_upstream(const toml::table& table, const std::
   auto prefix = get_value<std::string>(table, "prefix", "upstream", u.name + "__");
   if (!prefix) return std::unexpected(prefix.error());
   entry.prefix = *prefix;
+  auto classification = get_value<std::string>(table, "classification", "upstream", entry.classification);
+  if (!classification) return std::unexpected(classification.error());
+  if (!valid_classification(*classification)) {
+    return std::unexpected(config_error(fmt::format(
+        "upstream '{}': classification must be public, internal, confidential or restricted", u.name)));
+  }
+  entry.classification = *classification;
+  if (const toml::node* tools = table.get("tools")) {
+    const toml::table* t = tools->as_table();
+    if (t == nullptr) return std::unexpected(config_error(fmt::format("upstream '{}': tools must be a table", u.name)));
+    for (const auto& [tool_name, node] : *t) {
+      const toml::table* tool = node.as_table();
+      const std::string section = fmt::format("upstream.tools.{}", tool_name.str());
+      if (tool == nullptr) return std::unexpected(config_error(fmt::format("[{}] must be a table", section)));
+      if (auto r = reject_unknown_keys(*tool, section, {"classification", "labels"}); !r) return std::unexpected(r.error());
+      ToolLabels labels;
+      auto tool_class = get_value<std::string>(*tool, "classification", section, entry.classification);
+      if (!tool_class) return std::unexpected(tool_class.error());
+      if (!valid_classification(*tool_class)) {
+        return std::unexpected(config_error(fmt::format(
+            "[{}] classification must be public, internal, confidential or restricted", section)));
+      }
+      labels.classification = *tool_class;
+      auto tool_labels = get_strings(*tool, "labels", section, false);
+      if (!tool_labels) return std::unexpected(tool_labels.error());
+      labels.labels = std::move(*tool_labels);
+      entry.tools.emplace(std::string(tool_name.str()), std::move(labels));
+    }
+  }
   auto request_timeout = get_positive(table, "request_timeout_ms", "upstream", server_request_timeout.count());
   if (!request_timeout) return std::unexpected(request_timeout.error());
   u.request_timeout = std::chrono::milliseconds(*request_timeout);
@@ -403,6 +437,19 @@ core::Result<UpstreamEntry> parse_upstream(const toml::table& table, const std::
   return entry;
 }
 
+core::Result<void> parse_policy(const toml::table& root, Config& config) {
+  const toml::node* node = root.get("policy");
+  if (node == nullptr) return {};
+  const toml::table* policy = node->as_table();
+  if (policy == nullptr) return std::unexpected(config_error("[policy] must be a table"));
+  if (auto r = reject_unknown_keys(*policy, "policy", {"dir"}); !r) return r;
+  auto dir = get_value<std::string>(*policy, "dir", "policy", "");
+  if (!dir) return std::unexpected(dir.error());
+  if (dir->empty()) return std::unexpected(config_error("[policy] dir is required (a folder of *.cedar files)"));
+  config.policy.dir = resolve(config.path, *dir);
+  return {};
+}
+
 core::Result<void> check_upstreams(const Config& config) {
   std::set<std::string> names;
   for (const auto& entry : config.upstreams) {
@@ -439,8 +486,10 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   const toml::table& root = parsed;
   for (const auto& [key, node] : root) {
     const auto k = key.str();
-    if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant") continue;
-    if (k == "policy" || k == "tokens" || k == "store" || k == "secrets" ||
+    if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant" || k == "policy") {
+      continue;
+    }
+    if (k == "tokens" || k == "store" || k == "secrets" ||
         k == "audit" || k == "dlp" || k == "register" || k == "admin") {
       return std::unexpected(config_error(fmt::format(
           "[{}]{} is not supported by this build yet; remove it rather than run without the control it asks for", k,
@@ -472,7 +521,13 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
     }
   }
   if (auto r = check_upstreams(config); !r) return std::unexpected(r.error());
+  if (auto r = parse_policy(root, config); !r) return std::unexpected(r.error());
   return config;
+}
+
+ToolLabels UpstreamEntry::labels_of(std::string_view tool) const {
+  if (auto it = tools.find(std::string(tool)); it != tools.end()) return it->second;
+  return ToolLabels{classification, {}};
 }
 
 core::Result<Config> load_config(const std::filesystem::path& path) {

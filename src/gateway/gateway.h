@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,9 +54,25 @@ struct AuthConfig {
   identity::VerifierOptions verifier;  // audience, clock skew, token size and cache limits
 };
 
+// Data classification of what an upstream serves, visible to policies as resource.classification / labels.
+struct ToolLabels {
+  std::string classification;       // public | internal | confidential | restricted
+  std::vector<std::string> labels;  // free labels (e.g. "pii")
+};
+
 struct UpstreamEntry {
   upstream::UpstreamConfig upstream;
   std::string prefix;  // exposed name = prefix + upstream tool/prompt name
+  std::string classification = "internal";        // default for its tools, prompts and resources
+  std::map<std::string, ToolLabels> tools;         // [upstream.tools.<upstream tool name>] overrides
+  // The classification and labels of one of its tools (by upstream name).
+  [[nodiscard]] ToolLabels labels_of(std::string_view tool) const;
+};
+
+// Per-request policy (module policy). Without [policy] every authenticated, tenant-bound caller may use every tool
+// (logged at start as a warning).
+struct PolicyConfig {
+  std::filesystem::path dir;  // *.cedar files; empty = no policy engine
 };
 
 struct Config {
@@ -64,6 +81,7 @@ struct Config {
   AuthConfig auth;
   std::vector<identity::TrustDomainConfig> trust_domains;
   std::vector<identity::TenantBinding> tenants;  // [[tenant]]: who may act for which tenant
+  PolicyConfig policy;
   std::vector<UpstreamEntry> upstreams;
 };
 

@@ -162,7 +162,7 @@ TEST(ConfigTest, IdentitySettingsAreValidated) {
 TEST(ConfigTest, UnknownKeysAndSectionsAreErrors) {
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n[auth]\nmode = \"none\"\n").find("lisen"),
             std::string::npos);
-  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[policy]\ndir = \"p\"\n")
+  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[tokens]\nx = 1\n")
                 .find("not supported"),
             std::string::npos);
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[bogus]\n").find("bogus"),
@@ -204,6 +204,43 @@ TEST(ConfigTest, MissingFileIsAnError) {
   auto config = load_config("/nonexistent/bulkhead.toml");
   ASSERT_FALSE(config.has_value());
   EXPECT_NE(config.error().message.find("cannot read"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bulkhead::gateway
+
+namespace bulkhead::gateway {
+namespace {
+
+TEST(ConfigTest, ClassificationAndPolicyDir) {
+  auto config = parse(R"(
+[server]
+listen = "127.0.0.1:1"
+[auth]
+mode = "none"
+[policy]
+dir = "policies"
+[[upstream]]
+name = "crm"
+transport = "http"
+url = "http://127.0.0.1:3001/mcp"
+classification = "confidential"
+[upstream.tools.lookup_customer]
+classification = "restricted"
+labels = ["pii"]
+)");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->policy.dir, "/etc/bulkhead/policies");
+  const auto& crm = config->upstreams.front();
+  EXPECT_EQ(crm.labels_of("lookup_customer").classification, "restricted");
+  EXPECT_EQ(crm.labels_of("lookup_customer").labels, std::vector<std::string>{"pii"});
+  EXPECT_EQ(crm.labels_of("other").classification, "confidential");
+  EXPECT_TRUE(crm.labels_of("other").labels.empty());
+  const std::string head = "[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n";
+  const std::string upstream = "[[upstream]]\nname = \"u\"\ntransport = \"http\"\nurl = \"http://127.0.0.1:1/mcp\"\n";
+  EXPECT_NE(error_of(head + upstream + "classification = \"secret\"\n").find("classification"), std::string::npos);
+  EXPECT_NE(error_of(head + upstream + "[upstream.tools.t]\nlabel = [\"x\"]\n").find("label"), std::string::npos);
+  EXPECT_NE(error_of(head + "[policy]\n").find("dir is required"), std::string::npos);
 }
 
 }  // namespace
