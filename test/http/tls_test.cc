@@ -23,7 +23,8 @@ class TlsTest : public ::testing::Test {
 
   static ServerOptions tls_options(bool mtls) {
     auto options = loopback_options();
-    options.tls = TlsOptions{pki_->server_cert, pki_->server_key, mtls ? pki_->ca_cert : std::string()};
+    options.tls = TlsOptions{pki_->server_cert, pki_->server_key, {}};
+    if (mtls) options.tls->client_ca_files.push_back(pki_->ca_cert);
     return options;
   }
 
@@ -151,7 +152,7 @@ TEST_F(TlsTest, PlainHttpOnTlsPortIsClosedCleanly) {
 TEST_F(TlsTest, MissingCertificateFailsCreate) {
   asio::io_context io;
   auto options = loopback_options();
-  options.tls = TlsOptions{(pki_->dir / "missing.pem").string(), pki_->server_key, ""};
+  options.tls = TlsOptions{(pki_->dir / "missing.pem").string(), pki_->server_key, {}};
   auto server = Server::create(io, options, peer_handler());
   ASSERT_FALSE(server);
   EXPECT_NE(server.error().message.find("missing.pem"), std::string::npos) << server.error().message;
