@@ -29,7 +29,9 @@ void add_audit_command(CLI::App& app, CommandContext& context);   // audit_comma
 // (JSON: pid, listen, url) once every listener accepts. Returns the process exit code.
 // Sends logs to stderr at `level` (trace|debug|info|warn|error|off).
 void setup_logging(const std::string& level);
-int run_gateway(const std::string& config_path, const std::string& ready_file, const std::string& banner);
+// `accept_damaged`: serve --accept-damaged (start although the audit log does not verify; see docs/audit.md).
+int run_gateway(const std::string& config_path, const std::string& ready_file, const std::string& banner,
+                bool accept_damaged = false);
 
 // Demo workload identities (demo_identity.cc): keys and JWKS for the demo trust domains under <demo_dir>/var and a
 // fresh one-hour JWT-SVID per tenant's support agent.

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -50,13 +51,19 @@ void setup_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-int run_gateway(const std::string& config_path, const std::string& ready_file, const std::string& banner) {
+int run_gateway(const std::string& config_path, const std::string& ready_file, const std::string& banner,
+                bool accept_damaged) {
   std::signal(SIGPIPE, SIG_IGN);
   auto config = gateway::load_config(config_path);
   if (!config) {
     fmt::print(stderr, "bulkhead: configuration error: {}\n", config.error().message);
     return 2;
   }
+  config->audit.accept_damaged = accept_damaged;
+  if (config->auth.mode == gateway::AuthMode::workload && config->policy.dir.empty()) {
+    spdlog::warn("no [policy] dir: every authenticated, tenant-bound workload may use every tool (unscoped tools)");
+  }
+  if (config->audit.dir.empty()) spdlog::warn("no [audit] dir: requests are not recorded in an audit trail");
   if (config->auth.mode == gateway::AuthMode::none) {
     spdlog::warn("[auth] mode = \"none\": no workload identity, every caller is 'anonymous' (loopback only)");
   }
@@ -81,10 +88,22 @@ int run_gateway(const std::string& config_path, const std::string& ready_file, c
   if (!banner.empty()) fmt::print(fmt::runtime(banner), ports.empty() ? 0 : ports.front());
   std::fflush(stdout);
 
+  // SIGHUP reloads the policy set (bulkhead policy reload sends it); a bad set is logged and the old one stays.
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      spdlog::info("received SIGHUP: reloading");
+      gw.reload();
+      await_hangup();
+    });
+  };
+  await_hangup();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("received signal {}: shutting down", signal);
+    hangups.cancel();
     gw.stop([&io] { io.stop(); });
   });
   io.run();
@@ -96,12 +115,15 @@ void add_serve_command(CLI::App& app, CommandContext& context) {
   auto* cmd = app.add_subcommand("serve", "Run the gateway (MCP Streamable HTTP on /mcp)");
   auto ready_file = std::make_shared<std::string>();
   auto log_level = std::make_shared<std::string>("info");
+  auto accept_damaged = std::make_shared<bool>(false);
   cmd->add_option("--ready-file", *ready_file, "write {pid, listen, url} as JSON here once listening");
+  cmd->add_flag("--accept-damaged", *accept_damaged,
+                "start even when the audit log does not verify (damaged data is set aside and the start recorded)");
   cmd->add_option("--log-level", *log_level, "trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  cmd->callback([&context, ready_file, log_level] {
+  cmd->callback([&context, ready_file, log_level, accept_damaged] {
     setup_logging(*log_level);
-    context.exit_code = run_gateway(context.config_path, *ready_file, "");
+    context.exit_code = run_gateway(context.config_path, *ready_file, "", *accept_damaged);
   });
 }
 

@@ -53,7 +53,7 @@ core::Result<void> GatewayImpl::init_identity() {
   return {};
 }
 
-core::Result<Caller> GatewayImpl::authenticate(const http::Request& request) {
+core::Result<Caller> GatewayImpl::authenticate(const http::Request& request, std::string& principal_seen) {
   Caller caller;
   std::vector<std::string> bound;
   if (config_.auth.mode == AuthMode::none) {
@@ -73,6 +73,7 @@ core::Result<Caller> GatewayImpl::authenticate(const http::Request& request) {
       return std::unexpected(principal.error());
     }
     caller.principal = std::move(principal->spiffe_id);
+    principal_seen = caller.principal;
     bound = tenants_.tenants_of(caller.principal);
   }
 

@@ -450,6 +450,52 @@ core::Result<void> parse_policy(const toml::table& root, Config& config) {
   return {};
 }
 
+core::Result<void> parse_audit(const toml::table& root, Config& config) {
+  const toml::node* node = root.get("audit");
+  if (node == nullptr) return {};
+  const toml::table* audit = node->as_table();
+  if (audit == nullptr) return std::unexpected(config_error("[audit] must be a table"));
+  if (auto r = reject_unknown_keys(*audit, "audit",
+                                   {"dir", "signing_key_file", "durability", "checkpoint_every_records",
+                                    "checkpoint_every_ms", "argument_preview"});
+      !r) {
+    return r;
+  }
+  auto& a = config.audit;
+  auto dir = get_value<std::string>(*audit, "dir", "audit", "");
+  if (!dir) return std::unexpected(dir.error());
+  if (dir->empty()) return std::unexpected(config_error("[audit] dir is required"));
+  a.dir = resolve(config.path, *dir);
+  auto key = get_value<std::string>(*audit, "signing_key_file", "audit", "");
+  if (!key) return std::unexpected(key.error());
+  a.signing_key_file = key->empty() ? a.dir / "audit-ed25519.pem" : resolve(config.path, *key);
+  auto durability = get_value<std::string>(*audit, "durability", "audit", "sync");
+  if (!durability) return std::unexpected(durability.error());
+  if (*durability != "sync" && *durability != "async") {
+    return std::unexpected(config_error("[audit] durability must be \"sync\" or \"async\""));
+  }
+  a.sync = *durability == "sync";
+  auto every = get_value<std::int64_t>(*audit, "checkpoint_every_records", "audit",
+                                       static_cast<std::int64_t>(a.checkpoint_every_records));
+  if (!every) return std::unexpected(every.error());
+  if (*every < 0) return std::unexpected(config_error("[audit] checkpoint_every_records must not be negative"));
+  a.checkpoint_every_records = static_cast<std::uint64_t>(*every);
+  auto every_ms = get_value<std::int64_t>(*audit, "checkpoint_every_ms", "audit", a.checkpoint_every_ms.count());
+  if (!every_ms) return std::unexpected(every_ms.error());
+  if (*every_ms < 0) return std::unexpected(config_error("[audit] checkpoint_every_ms must not be negative"));
+  a.checkpoint_every_ms = std::chrono::milliseconds(*every_ms);
+  if (a.checkpoint_every_records == 0 && a.checkpoint_every_ms.count() == 0) {
+    return std::unexpected(config_error("[audit] checkpoints need checkpoint_every_records or checkpoint_every_ms"));
+  }
+  auto preview = get_value<std::string>(*audit, "argument_preview", "audit", "none");
+  if (!preview) return std::unexpected(preview.error());
+  if (*preview != "none" && *preview != "names") {
+    return std::unexpected(config_error("[audit] argument_preview must be \"none\" or \"names\""));
+  }
+  a.preview_argument_names = *preview == "names";
+  return {};
+}
+
 core::Result<void> check_upstreams(const Config& config) {
   std::set<std::string> names;
   for (const auto& entry : config.upstreams) {
@@ -486,11 +532,12 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   const toml::table& root = parsed;
   for (const auto& [key, node] : root) {
     const auto k = key.str();
-    if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant" || k == "policy") {
+    if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant" || k == "policy" ||
+        k == "audit") {
       continue;
     }
     if (k == "tokens" || k == "store" || k == "secrets" ||
-        k == "audit" || k == "dlp" || k == "register" || k == "admin") {
+        k == "dlp" || k == "register" || k == "admin") {
       return std::unexpected(config_error(fmt::format(
           "[{}]{} is not supported by this build yet; remove it rather than run without the control it asks for", k,
           where(node))));
@@ -522,6 +569,7 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   }
   if (auto r = check_upstreams(config); !r) return std::unexpected(r.error());
   if (auto r = parse_policy(root, config); !r) return std::unexpected(r.error());
+  if (auto r = parse_audit(root, config); !r) return std::unexpected(r.error());
   return config;
 }
 

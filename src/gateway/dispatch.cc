@@ -34,6 +34,9 @@ std::string_view outcome_of(const mcp::Message& response) {
 
 asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Message message, Reply& reply) {
   const std::string method = message.method;
+  const auto started = clock_.steady_now();
+  std::optional<audit::AuditRecord> trail;
+  if (audit_) trail = request_record(*session, message);
   mcp::Message response;
   if (method == "ping") {
     response = mcp::make_result(message.id, json::Value::object());
@@ -54,6 +57,12 @@ asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Mess
   } else {
     response = error_for(message.id, Reason::method_not_found, fmt::format("method '{}' not found", method));
   }
+  if (trail && !reply.audited) {
+    // Answered here (ping, lists) or refused before reaching an upstream: one record for the whole request.
+    fill_answer(*trail, response, clock_.steady_now() - started);
+    auto durable = co_await record(std::move(*trail));
+    if (!durable) response = error_for(response.id, durable.error().reason, durable.error().message);
+  }
   metrics_.count_request(reply.tenant_label, method, outcome_of(response));
   co_await reply.final(response);
 }
@@ -63,6 +72,18 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
   const json::Value id = message.id;
   auto upstream = co_await ensure_upstream(session, index);
   if (!upstream) co_return mcp::make_error(id, upstream.error());
+  // The decision record is durable before the upstream sees the request (a downstream write is on record before
+  // it happens); the outcome record follows the answer.
+  reply.audited = true;
+  std::optional<audit::AuditRecord> trail;
+  if (audit_) {
+    trail = forward_record(*session, index, message);
+    audit::AuditRecord decision = *trail;
+    decision.decision = audit::Decision::allow;
+    auto durable = co_await record(std::move(decision));
+    if (!durable) co_return mcp::make_error(id, durable.error());
+  }
+  const auto started = clock_.steady_now();
   const std::string key = json::serialize(id);
   session->in_flight[key] = index;
   upstream::MessageSink sink = [this, session, index, &reply](mcp::Message m) {
@@ -71,12 +92,21 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
   auto result = co_await (*upstream)->request(std::move(message), std::move(sink),
                                               upstreams_[index]->config().request_timeout);
   session->in_flight.erase(key);
+  mcp::Message response;
   if (!result) {
     spdlog::warn("upstream {} failed: {}", upstreams_[index]->config().name, result.error().message);
-    co_return mcp::make_error(id, result.error());
+    response = mcp::make_error(id, result.error());
+  } else {
+    response = std::move(*result);
+    response.id = id;
   }
-  result->id = id;
-  co_return std::move(*result);
+  if (trail) {
+    fill_outcome(*trail, response, clock_.steady_now() - started);
+    auto durable = co_await record(std::move(*trail));
+    // An outcome that cannot be recorded is not delivered (fail closed).
+    if (!durable) response = mcp::make_error(id, durable.error());
+  }
+  co_return response;
 }
 
 asio::awaitable<mcp::Message> GatewayImpl::route_by_name(const SessionPtr& session, ListKind kind,
@@ -85,6 +115,12 @@ asio::awaitable<mcp::Message> GatewayImpl::route_by_name(const SessionPtr& sessi
   if (name == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.name", message.method));
   auto routed = co_await resolve_name(session, kind, *name);
   if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
+  std::optional<mcp::Message> denied =
+      authorize(*session, message.id, kind, *name, routed->upstream, routed->name, message.params.find("arguments"));
+  if (denied) {
+    mcp::Message refusal = std::move(*denied);
+    co_return refusal;
+  }
   message.params.set("name", routed->name);
   mcp::Message forwarded = co_await forward(session, routed->upstream, std::move(message), reply);
   co_return forwarded;
@@ -96,6 +132,11 @@ asio::awaitable<mcp::Message> GatewayImpl::route_by_uri(const SessionPtr& sessio
   if (uri == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.uri", message.method));
   auto owner = co_await resolve_uri(session, *uri);
   if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
+  std::optional<mcp::Message> denied = authorize(*session, message.id, ListKind::resources, *uri, *owner, *uri, nullptr);
+  if (denied) {
+    mcp::Message refusal = std::move(*denied);
+    co_return refusal;
+  }
   mcp::Message forwarded = co_await forward(session, *owner, std::move(message), reply);
   co_return forwarded;
 }
@@ -109,6 +150,12 @@ asio::awaitable<mcp::Message> GatewayImpl::complete(const SessionPtr& session, m
     if (name == nullptr) co_return invalid_params(message.id, "ref/prompt needs a name");
     auto routed = co_await resolve_name(session, ListKind::prompts, *name);
     if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
+    std::optional<mcp::Message> denied =
+        authorize(*session, message.id, ListKind::prompts, *name, routed->upstream, routed->name, nullptr);
+    if (denied) {
+      mcp::Message refusal = std::move(*denied);
+      co_return refusal;
+    }
     ref->set("name", routed->name);
     mcp::Message forwarded = co_await forward(session, routed->upstream, std::move(message), reply);
     co_return forwarded;
@@ -118,6 +165,12 @@ asio::awaitable<mcp::Message> GatewayImpl::complete(const SessionPtr& session, m
     if (uri == nullptr) co_return invalid_params(message.id, "ref/resource needs a uri");
     auto owner = co_await resolve_uri(session, *uri);
     if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
+    std::optional<mcp::Message> denied =
+        authorize(*session, message.id, ListKind::resources, *uri, *owner, *uri, nullptr);
+    if (denied) {
+      mcp::Message refusal = std::move(*denied);
+      co_return refusal;
+    }
     mcp::Message forwarded = co_await forward(session, *owner, std::move(message), reply);
     co_return forwarded;
   }

@@ -22,6 +22,8 @@ GatewayImpl::GatewayImpl(asio::io_context& io, Config config, const core::Clock&
 
 core::Result<void> GatewayImpl::init() {
   if (auto identity = init_identity(); !identity) return identity;
+  if (auto policies = load_policies(); !policies) return policies;
+  if (auto audit = open_audit(); !audit) return audit;
   client_ = http::Client::create(io_.get_executor(), http::Client::Options{});
   for (const auto& entry : config_.upstreams) {
     auto created = upstream::Upstream::create(io_.get_executor(), entry.upstream, *client_, clock_);
@@ -92,6 +94,7 @@ void GatewayImpl::schedule_sweep() {
 void GatewayImpl::close_session(const SessionPtr& session) {
   if (session->closed) return;
   session->closed = true;
+  if (!session->id.empty()) record_later(lifecycle_record("session_end", session.get(), json::Value::object()));
   if (!session->id.empty()) sessions_.erase(session->id);
   session->outbox_signal.notify();
   for (auto& slot : session->upstreams) slot.opened->notify();

@@ -71,6 +71,17 @@ struct UpstreamEntry {
 
 // Per-request policy (module policy). Without [policy] every authenticated, tenant-bound caller may use every tool
 // (logged at start as a warning).
+// The audit trail (module audit). Without [audit] nothing is recorded (logged at start as a warning).
+struct AuditConfig {
+  std::filesystem::path dir;               // empty = no audit log
+  std::filesystem::path signing_key_file;  // default <dir>/audit-ed25519.pem; created if missing
+  bool sync = true;                        // durability "sync": answer only once the record is durable
+  std::uint64_t checkpoint_every_records = 1000;
+  std::chrono::milliseconds checkpoint_every_ms{1000};
+  bool preview_argument_names = false;     // argument_preview = "names": record argument names (never values)
+  bool accept_damaged = false;             // serve --accept-damaged
+};
+
 struct PolicyConfig {
   std::filesystem::path dir;  // *.cedar files; empty = no policy engine
 };
@@ -82,6 +93,7 @@ struct Config {
   std::vector<identity::TrustDomainConfig> trust_domains;
   std::vector<identity::TenantBinding> tenants;  // [[tenant]]: who may act for which tenant
   PolicyConfig policy;
+  AuditConfig audit;
   std::vector<UpstreamEntry> upstreams;
 };
 
@@ -96,6 +108,9 @@ class Gateway {
                                                                      const core::Clock& clock, core::Rng& rng);
   virtual ~Gateway() = default;
   virtual void start() = 0;
+  // Reloads what can change without a restart (the policy set; SIGHUP). A set that fails to load is logged and the
+  // running one stays active.
+  virtual void reload() = 0;
   // Stops accepting, drains in-flight requests (up to server.shutdown_drain), ends upstream sessions and stdio
   // processes, then calls `done` on the event loop.
   virtual void stop(std::function<void()> done) = 0;

@@ -128,7 +128,11 @@ asio::awaitable<void> GatewayImpl::handle_mcp(http::Request& request, http::Resp
     co_await refuse(reply, kNoId, refused->reason, refused->message);
     co_return;
   }
-  auto authenticated = authenticate(request);
+  if (!audit_healthy()) {
+    co_await refuse(reply, kNoId, Reason::audit_unavailable, "the audit log cannot record requests; refusing them");
+    co_return;
+  }
+  auto authenticated = authenticate(request, reply.principal);
   if (!authenticated) {
     const core::Error error = std::move(authenticated.error());
     if (mcp::map_reason(error.reason).http_status == 401) {
@@ -139,6 +143,7 @@ asio::awaitable<void> GatewayImpl::handle_mcp(http::Request& request, http::Resp
   }
   const Caller caller = std::move(*authenticated);
   reply.tenant_label = tenant_label(caller.tenant);
+  reply.tenant = caller.tenant;
   if (request.method == "POST") {
     co_await handle_post(request, reply, caller);
   } else if (request.method == "GET") {
@@ -156,6 +161,15 @@ asio::awaitable<void> GatewayImpl::refuse(Reply& reply, const json::Value& id, R
                                           int status, std::optional<int> code, json::Value data) {
   metrics_.count_request(reply.tenant_label, "transport", core::reason_name(reason));
   metrics_.count_http(status);
+  if (audit_ && reason != Reason::audit_unavailable && audit_->healthy()) {
+    audit::AuditRecord entry = refusal_record(reply, reason, message);
+    auto durable = co_await record(std::move(entry));
+    if (!durable) {
+      reason = Reason::audit_unavailable;
+      message = "the audit log cannot record requests; refusing them";
+      status = mcp::map_reason(reason).http_status;
+    }
+  }
   const core::Error error{reason, std::move(message)};
   std::string body = mcp::serialize(mcp::make_error(id, error, std::move(data), code));
   co_await reply.raw(status, std::move(body));
@@ -330,6 +344,15 @@ asio::awaitable<void> GatewayImpl::handle_initialize(mcp::Message message, Reply
   }
   session->last_used = clock_.steady_now();
   sessions_[session->id] = session;
+  json::Value started = json::Value::object();
+  started.set("protocol", mcp::version_name(version));
+  audit::AuditRecord entry = lifecycle_record("session_start", session.get(), std::move(started));
+  auto durable = co_await record(std::move(entry));
+  if (!durable) {
+    close_session(session);
+    co_await refuse(reply, message.id, Reason::audit_unavailable, "the audit log cannot record requests; refusing them");
+    co_return;
+  }
 
   json::Value capabilities = json::Value::object();
   capabilities.set("tools", json::Value::object()).set("listChanged", true);

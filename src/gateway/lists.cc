@@ -149,7 +149,8 @@ asio::awaitable<mcp::Message> GatewayImpl::aggregate(const SessionPtr& session, 
     const bool prefixed = kind == ListKind::tools || kind == ListKind::prompts;
     for (const auto& item : **catalog) {
       json::Value exposed = item;
-      std::string key = *item_key(item, kind);
+      const std::string& upstream_key = *item_key(item, kind);
+      std::string key = upstream_key;
       if (prefixed) {
         key = prefix + key;
         exposed.set("name", key);
@@ -159,6 +160,9 @@ asio::awaitable<mcp::Message> GatewayImpl::aggregate(const SessionPtr& session, 
                      upstreams_[i]->config().name);
         continue;
       }
+      // Listed iff the caller could use it (docs/policy.md, list filtering); after the ownership check so a
+      // hidden item never lets another upstream's item of the same name through.
+      if (!may_list(*session, kind, key, i, upstream_key)) continue;
       all.push_back(std::move(exposed));
     }
   }

@@ -25,6 +25,8 @@ void Metrics::count_request(std::string_view tenant, std::string_view method, st
 
 void Metrics::count_http(int status) { ++http_[status]; }
 
+void Metrics::count_reload(bool ok) { ++(ok ? reloads_ok_ : reloads_failed_); }
+
 std::string Metrics::render(std::size_t sessions, std::size_t stdio_processes) const {
   std::string out;
   out += "# HELP bulkhead_requests_total JSON-RPC messages handled, by tenant, method and outcome (ok or reason code).\n";
@@ -38,6 +40,10 @@ std::string Metrics::render(std::size_t sessions, std::size_t stdio_processes) c
   for (const auto& [status, value] : http_) {
     out += fmt::format("bulkhead_http_responses_total{{status=\"{}\"}} {}\n", status, value);
   }
+  out += "# HELP bulkhead_policy_reloads_total Policy reloads (SIGHUP), by result.\n";
+  out += "# TYPE bulkhead_policy_reloads_total counter\n";
+  out += fmt::format("bulkhead_policy_reloads_total{{result=\"ok\"}} {}\n", reloads_ok_);
+  out += fmt::format("bulkhead_policy_reloads_total{{result=\"rejected\"}} {}\n", reloads_failed_);
   out += "# HELP bulkhead_sessions Open client sessions.\n# TYPE bulkhead_sessions gauge\n";
   out += fmt::format("bulkhead_sessions {}\n", sessions);
   out += "# HELP bulkhead_stdio_processes Running stdio upstream processes.\n# TYPE bulkhead_stdio_processes gauge\n";

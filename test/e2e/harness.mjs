@@ -219,6 +219,7 @@ export async function startGateway(configText, dir) {
   const cfg = join(dir, 'bulkhead.toml');
   const ready = join(dir, 'ready.json');
   writeFileSync(cfg, configText);
+  rmSync(ready, { force: true });  // a restart in the same folder must not read the previous run's file
   const proc = startProcess('bulkhead', BULKHEAD_BIN, ['serve', '--config', cfg, '--ready-file', ready], { cwd: dir });
   trackDescendants(proc);
   let info;

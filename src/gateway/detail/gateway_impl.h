@@ -21,6 +21,8 @@
 #include "gateway/gateway.h"
 #include "http/http.h"
 #include "mcp/mcp.h"
+#include "audit/audit.h"
+#include "policy/policy.h"
 #include "upstream/upstream.h"
 
 namespace bulkhead::gateway::detail {
@@ -40,6 +42,7 @@ class GatewayImpl final : public Gateway {
   core::Result<void> init();
 
   void start() override;
+  void reload() override;
   void stop(std::function<void()> done) override;
   [[nodiscard]] std::vector<std::uint16_t> ports() const override;
 
@@ -66,13 +69,41 @@ class GatewayImpl final : public Gateway {
 
   // auth.cc: who is calling (workload identity) and for which tenant; RFC 9728 metadata; JWKS URL refresh.
   core::Result<void> init_identity();
-  [[nodiscard]] core::Result<Caller> authenticate(const http::Request& request);
+  // `principal_seen` gets the authenticated principal even when the tenant is then refused (for the audit record).
+  [[nodiscard]] core::Result<Caller> authenticate(const http::Request& request, std::string& principal_seen);
   [[nodiscard]] std::string www_authenticate(core::Reason reason) const;
   [[nodiscard]] http::Response resource_metadata(std::string_view path) const;
   void start_jwks_refresh();
   asio::awaitable<void> refresh_jwks(std::size_t domain, asio::steady_timer& timer);
   // A metrics label for `tenant` with the gateway's lifetime: a configured tenant id, else "default"/"other".
   [[nodiscard]] std::string_view tenant_label(std::string_view tenant) const noexcept;
+
+  // authorize.cc: per-request policy and list filtering against the current PolicySet snapshot (none = allow).
+  core::Result<void> load_policies();
+  // nullopt = allowed; else the JSON-RPC error to answer (policy_denied with the deciding policy ids).
+  [[nodiscard]] std::optional<mcp::Message> authorize(const ClientSession& session, const json::Value& id,
+                                                      ListKind kind, std::string_view exposed, std::size_t upstream,
+                                                      std::string_view upstream_name, const json::Value* arguments);
+  [[nodiscard]] bool may_list(const ClientSession& session, ListKind kind, std::string_view exposed,
+                              std::size_t upstream, std::string_view upstream_name) const;
+
+  // audit_trail.cc: records for decisions, outcomes, refusals and lifecycle events (no [audit] = no records).
+  core::Result<void> open_audit();
+  [[nodiscard]] bool audit_healthy() const noexcept;
+  // Appends and waits until durable (sync) or enqueued (async); an error means audit_unavailable.
+  asio::awaitable<core::Result<void>> record(audit::AuditRecord entry);
+  void record_later(audit::AuditRecord entry);  // lifecycle events nobody waits for
+  [[nodiscard]] audit::AuditRecord lifecycle_record(std::string_view event, const ClientSession* session,
+                                                    json::Value detail) const;
+  [[nodiscard]] audit::AuditRecord request_record(const ClientSession& session, const mcp::Message& message) const;
+  [[nodiscard]] audit::AuditRecord forward_record(const ClientSession& session, std::size_t upstream,
+                                                  const mcp::Message& message) const;
+  void fill_outcome(audit::AuditRecord& entry, const mcp::Message& response,
+                    std::chrono::steady_clock::duration latency) const;
+  void fill_answer(audit::AuditRecord& entry, const mcp::Message& response,
+                   std::chrono::steady_clock::duration latency) const;
+  [[nodiscard]] audit::AuditRecord refusal_record(const Reply& reply, core::Reason reason,
+                                                  std::string_view detail) const;
 
   // modern.cc (protocol 2026-07-28)
   [[nodiscard]] static bool claims_modern(const mcp::Message& message);
@@ -129,6 +160,9 @@ class GatewayImpl final : public Gateway {
   Metrics metrics_;
   std::unique_ptr<identity::Verifier> verifier_;  // null in auth mode "none"
   identity::TenantMap tenants_;
+  policy::PolicySetPtr policies_;  // null without [policy]
+  core::SystemClock audit_clock_;   // the audit writer stamps records with wall-clock time
+  std::unique_ptr<audit::AuditLog> audit_;  // null without [audit]; destroyed (drained) before audit_clock_
   std::vector<std::unique_ptr<asio::steady_timer>> jwks_timers_;
   bool draining_ = false;
   std::unique_ptr<asio::steady_timer> sweep_timer_;

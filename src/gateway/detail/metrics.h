@@ -18,6 +18,7 @@ class Metrics {
   // nothing. Tenants are labels, never principals or tokens (bounded cardinality).
   void count_request(std::string_view tenant, std::string_view method, std::string_view outcome);
   void count_http(int status);
+  void count_reload(bool ok);
   [[nodiscard]] std::string render(std::size_t sessions, std::size_t stdio_processes) const;
 
  private:
@@ -29,6 +30,8 @@ class Metrics {
   };
   std::map<Key, std::uint64_t> requests_;
   std::map<int, std::uint64_t> http_;
+  std::uint64_t reloads_ok_ = 0;
+  std::uint64_t reloads_failed_ = 0;
 };
 
 // The method label for `method`: itself when it is a known MCP method, else "other".

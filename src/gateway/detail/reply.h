@@ -4,6 +4,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -37,6 +39,12 @@ class Reply {
   http::Headers& headers() noexcept { return headers_; }
   // The tenant label for metrics once the caller is known ("-" before); must outlive the Reply.
   std::string_view tenant_label = "-";
+  // Who asked, for the audit record of a refusal: the authenticated principal (even when its tenant was refused)
+  // and the tenant once bound. Empty before authentication.
+  std::string principal;
+  std::string tenant;
+  // Set once forward() wrote this request's decision record (dispatch then writes no request-level record).
+  bool audited = false;
 
  private:
   http::ResponseStream& stream_;

@@ -1,0 +1,369 @@
+// AuditLog: enqueue on any thread, one writer thread group-commits batches (docs/audit.md "Durability").
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <semaphore>
+#include <thread>
+
+#include "audit/audit.h"
+#include "audit/detail/format.h"
+#include "audit/detail/log_reader.h"
+#include "audit/detail/recovery.h"
+#include "audit/detail/segment_writer.h"
+#include "audit/detail/signing_key.h"
+
+namespace bulkhead::audit {
+
+struct AuditLog::Impl {
+  // A blocked append_and_wait caller, woken individually (a shared condition variable would wake every waiter on
+  // every batch, including those whose record is still queued for the next one).
+  struct Waiter {
+    std::binary_semaphore done{0};
+    core::Result<std::uint64_t> result;
+  };
+  struct Pending {
+    std::uint64_t seq = 0;
+    std::string payload;
+    DurableCallback callback;  // empty for append_and_wait and in async mode (already answered)
+    Waiter* waiter = nullptr;  // append_and_wait in sync mode
+  };
+
+  Impl(const AuditOptions& o, core::Clock& c, detail::SigningKey k) : options(o), clock(c), key(std::move(k)) {}
+
+  const AuditOptions options;
+  core::Clock& clock;
+  const detail::SigningKey key;
+  RecoveryReport recovery;
+
+  // Owned by the writer thread (and by open() before the thread starts).
+  std::optional<detail::SegmentWriter> segment;
+  Sha256Digest last_hash{};
+  detail::MerkleFrontier frontier;
+  std::uint64_t checkpointed = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_at;
+  std::vector<std::uint8_t> buffer;
+
+  // Shared; guarded by mutex.
+  mutable std::mutex mutex;
+  std::condition_variable work_cv;     // writer waits for work
+  std::condition_variable durable_cv;  // append_and_wait / checkpoint wait for progress
+  std::vector<Pending> queue;
+  std::uint64_t next_seq = 0;
+  std::uint64_t durable_records = 0;      // records [0, durable_records) are durable
+  std::uint64_t durable_checkpoint = 0;   // tree size of the last durable checkpoint
+  std::uint64_t checkpoint_target = 0;    // checkpoint() asks for a checkpoint of at least this size
+  bool stopping = false;
+  // Commit gathering: after a large batch, the writer waits briefly until most of the previous batch's appenders
+  // are back before it flushes, instead of flushing the first few and making the rest wait a whole extra fdatasync.
+  std::size_t gather_records = 0;  // 0 = flush whatever is queued
+  std::size_t notify_at = 1;       // appenders wake the writer when the queue reaches this size
+  WriterStats stats;
+  std::string failure;                    // why the log became unhealthy
+  std::atomic<bool> healthy{true};
+  std::thread thread;
+
+  core::Error unavailable() const { return core::Error{core::Reason::audit_unavailable, "audit log unavailable: " + failure}; }
+
+  bool checkpoint_due(bool forced) const {
+    const std::uint64_t uncovered = frontier.size() - checkpointed;
+    if (uncovered == 0) return false;
+    if (forced) return true;
+    if (options.checkpoint_every_records > 0 && uncovered >= options.checkpoint_every_records) return true;
+    return options.checkpoint_every_ms.count() > 0 &&
+           clock.steady_now() - last_checkpoint_at >= options.checkpoint_every_ms;
+  }
+
+  void append_checkpoint_frame() {
+    detail::Checkpoint checkpoint;
+    checkpoint.tree_size = frontier.size();
+    checkpoint.timestamp_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count());
+    checkpoint.root = frontier.root();
+    checkpoint.key_id = key.key_id();
+    checkpoint.signature = key.sign(detail::checkpoint_signed_message(checkpoint));
+    detail::append_frame(detail::encode_checkpoint_body(checkpoint), buffer);
+  }
+
+  // Writes one batch (+ a checkpoint when due) and fdatasyncs once.
+  core::Result<void> write_batch(const std::vector<Pending>& batch, bool force_checkpoint) {
+    if (!batch.empty() && segment->size() >= options.segment_max_bytes) {
+      auto next = detail::SegmentWriter::create(options.dir, batch.front().seq);
+      if (!next) return std::unexpected(next.error());
+      segment = std::move(*next);
+      std::lock_guard lock(mutex);
+      ++stats.segments_created;
+    }
+    buffer.clear();
+    for (const Pending& p : batch) {
+      last_hash = detail::append_record_frame(p.seq, last_hash, p.payload, buffer);
+      frontier.add_leaf_hash(last_hash);
+    }
+    const bool with_checkpoint = checkpoint_due(force_checkpoint);
+    if (with_checkpoint) append_checkpoint_frame();
+    if (buffer.empty()) return {};
+    if (auto ok = segment->append(buffer); !ok) return ok;
+    if (auto ok = segment->sync(); !ok) return ok;
+    if (with_checkpoint) {
+      checkpointed = frontier.size();
+      last_checkpoint_at = clock.steady_now();
+    }
+    std::lock_guard lock(mutex);
+    ++stats.batches;
+    stats.records += batch.size();
+    if (with_checkpoint) ++stats.checkpoints;
+    return {};
+  }
+
+  static constexpr std::size_t kGatherMinRecords = 4;
+  static constexpr std::chrono::microseconds kGatherMaxWait{1000};
+  std::chrono::steady_clock::duration gather_window{};  // writer thread only
+
+  void run() {
+    std::vector<Pending> batch;
+    std::unique_lock lock(mutex);
+    for (;;) {
+      const auto has_work = [&] {
+        return !queue.empty() || stopping || (healthy.load() && checkpoint_target > durable_checkpoint);
+      };
+      while (!has_work()) {
+        if (healthy.load() && frontier.size() > checkpointed && options.checkpoint_every_ms.count() > 0) {
+          const auto due = last_checkpoint_at + options.checkpoint_every_ms;
+          const auto now = clock.steady_now();
+          if (now >= due) break;
+          work_cv.wait_for(lock, due - now);
+        } else {
+          work_cv.wait(lock);
+        }
+      }
+      if (gather_records > 0 && queue.size() < gather_records && !stopping && healthy.load()) {
+        notify_at = gather_records;
+        work_cv.wait_until(lock, std::chrono::steady_clock::now() + gather_window,
+                           [&] { return queue.size() >= gather_records || stopping; });
+        notify_at = 1;
+      }
+      batch.clear();
+      batch.swap(queue);
+      const bool stop_now = stopping;
+      const bool forced = stop_now || checkpoint_target > durable_checkpoint;
+      const bool ok_so_far = healthy.load();
+      lock.unlock();
+
+      core::Result<void> written;
+      const auto started = std::chrono::steady_clock::now();
+      if (ok_so_far) written = write_batch(batch, forced);
+      // Gather for at most half a flush (performance timing, not log time: the real steady clock, not the Clock).
+      gather_window = std::min<std::chrono::steady_clock::duration>(
+          kGatherMaxWait, (std::chrono::steady_clock::now() - started) / 2);
+      lock.lock();
+      // Concurrency estimate: this batch's appenders come back, plus those that queued during the flush.
+      const std::size_t concurrency = batch.size() + queue.size();
+      gather_records = concurrency >= kGatherMinRecords ? concurrency : 0;
+      if (ok_so_far && written) {
+        durable_records = frontier.size();
+        durable_checkpoint = checkpointed;
+        lock.unlock();
+        durable_cv.notify_all();
+        for (Pending& p : batch) {
+          if (p.waiter != nullptr) {
+            p.waiter->result = p.seq;
+            p.waiter->done.release();
+          } else if (p.callback) {
+            p.callback(p.seq);
+          }
+        }
+      } else {
+        if (ok_so_far) {
+          failure = written.error().message;
+          healthy.store(false);
+        }
+        // Fail the batch and everything still queued; later appends fail at once (healthy is false).
+        for (Pending& p : queue) batch.push_back(std::move(p));
+        queue.clear();
+        lock.unlock();
+        durable_cv.notify_all();
+        const core::Error error = unavailable();
+        for (Pending& p : batch) {
+          if (p.waiter != nullptr) {
+            p.waiter->result = std::unexpected(error);
+            p.waiter->done.release();
+          } else if (p.callback) {
+            p.callback(std::unexpected(error));
+          }
+        }
+      }
+      batch.clear();
+      lock.lock();
+      if (stopping && queue.empty() && (!healthy.load() || frontier.size() == checkpointed)) break;
+    }
+  }
+};
+
+AuditLog::AuditLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->work_cv.notify_one();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+core::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& options, core::Clock& clock) {
+  if (options.dir.empty()) return core::fail(core::Reason::invalid_request, "audit dir is not set");
+  if (options.segment_max_bytes < 4096) {
+    return core::fail(core::Reason::invalid_request, "audit segment_max_bytes must be at least 4096");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(options.dir, ec)) {
+    std::filesystem::create_directories(options.dir, ec);
+    if (ec) return core::fail(core::Reason::audit_unavailable, "cannot create audit dir " + options.dir.string());
+    std::filesystem::permissions(options.dir, std::filesystem::perms::owner_all, ec);
+  }
+  auto key = detail::SigningKey::load_or_create(options.signing_key_file, options.create_key_if_missing);
+  if (!key) return std::unexpected(key.error());
+
+  // Publish the public key next to the log (verify's default trust anchor); never silently replace another one.
+  const std::filesystem::path published = options.dir / detail::kPublicKeyFileName;
+  if (std::filesystem::exists(published, ec)) {
+    auto existing = detail::read_public_key_file(published);
+    if (!existing) return std::unexpected(existing.error());
+    if (*existing != key->public_key()) {
+      return core::fail(core::Reason::invalid_request,
+                        fmt::format("{} holds key id {}…, but the signing key {} has key id {}… (key rotation is not "
+                                    "supported by format version 1: start a new audit dir)",
+                                    published.string(), detail::short_hex(detail::key_id_of(*existing)),
+                                    options.signing_key_file.string(), detail::short_hex(key->key_id())));
+    }
+  } else {
+    const std::filesystem::path temporary = published.string() + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << detail::public_key_pem(key->public_key());
+      if (!out) return core::fail(core::Reason::audit_unavailable, "cannot write " + temporary.string());
+    }
+    std::filesystem::rename(temporary, published, ec);
+    if (ec) return core::fail(core::Reason::audit_unavailable, "cannot publish " + published.string());
+  }
+
+  auto recovered = detail::recover(options, key->public_key(), clock);
+  if (!recovered) return std::unexpected(recovered.error());
+
+  auto impl = std::make_unique<Impl>(options, clock, std::move(*key));
+  impl->recovery = recovered->report;
+  impl->segment = std::move(recovered->segment);
+  impl->last_hash = recovered->last_hash;
+  impl->frontier = recovered->frontier;
+  impl->checkpointed = recovered->checkpointed;
+  impl->last_checkpoint_at = clock.steady_now();
+  impl->next_seq = recovered->next_seq;
+  impl->durable_records = recovered->next_seq;
+  impl->durable_checkpoint = recovered->checkpointed;
+  Impl* raw = impl.get();
+  std::unique_ptr<AuditLog> log(new AuditLog(std::move(impl)));
+  raw->thread = std::thread([raw] { raw->run(); });
+
+  if (!raw->recovery.clean()) {
+    AuditRecord note;
+    note.kind = RecordKind::lifecycle;
+    note.decision = Decision::none;
+    json::Value detail = json::Value::object();
+    detail.set("event", "audit_recovery");
+    if (raw->recovery.truncated_bytes > 0) {
+      detail.set("truncated_bytes", raw->recovery.truncated_bytes);
+      detail.set("truncated_segment", raw->recovery.truncated_segment);
+    }
+    if (!raw->recovery.damage.empty()) {
+      detail.set("damage", raw->recovery.damage);
+      json::Array files;
+      for (const auto& f : raw->recovery.quarantined) files.emplace_back(f);
+      detail.set("quarantined", json::Value(std::move(files)));
+    }
+    note.detail = std::move(detail);
+    if (auto seq = log->append_and_wait(std::move(note)); !seq) return std::unexpected(seq.error());
+  }
+  if (auto ok = log->checkpoint(); !ok) return std::unexpected(ok.error());
+  return log;
+}
+
+void AuditLog::append(AuditRecord record, DurableCallback on_durable) {
+  Impl& impl = *impl_;
+  if (record.time == std::chrono::system_clock::time_point{}) record.time = impl.clock.now();
+  std::string payload = encode_record(record);
+  if (payload.size() > detail::kMaxPayloadBytes) {
+    if (on_durable) {
+      on_durable(core::fail(core::Reason::invalid_request,
+                            fmt::format("audit record of {} bytes exceeds the 1 MiB limit", payload.size())));
+    }
+    return;
+  }
+  std::unique_lock lock(impl.mutex);
+  if (!impl.healthy.load()) {
+    const core::Error error = impl.unavailable();
+    lock.unlock();
+    if (on_durable) on_durable(std::unexpected(error));
+    return;
+  }
+  const std::uint64_t seq = impl.next_seq++;
+  const bool async = impl.options.durability == Durability::async;
+  impl.queue.push_back({seq, std::move(payload), async ? DurableCallback{} : std::move(on_durable)});
+  const bool wake = impl.queue.size() == 1 || impl.queue.size() == impl.notify_at;
+  lock.unlock();
+  if (wake) impl.work_cv.notify_one();
+  if (async && on_durable) on_durable(seq);
+}
+
+core::Result<std::uint64_t> AuditLog::append_and_wait(AuditRecord record) {
+  Impl& impl = *impl_;
+  if (record.time == std::chrono::system_clock::time_point{}) record.time = impl.clock.now();
+  std::string payload = encode_record(record);
+  if (payload.size() > detail::kMaxPayloadBytes) {
+    return core::fail(core::Reason::invalid_request,
+                      fmt::format("audit record of {} bytes exceeds the 1 MiB limit", payload.size()));
+  }
+  const bool async = impl.options.durability == Durability::async;
+  Impl::Waiter waiter;
+  std::unique_lock lock(impl.mutex);
+  if (!impl.healthy.load()) return std::unexpected(impl.unavailable());
+  const std::uint64_t seq = impl.next_seq++;
+  impl.queue.push_back({seq, std::move(payload), {}, async ? nullptr : &waiter});
+  const bool wake = impl.queue.size() == 1 || impl.queue.size() == impl.notify_at;
+  lock.unlock();
+  if (wake) impl.work_cv.notify_one();
+  if (async) return seq;
+  waiter.done.acquire();  // the writer releases it once the batch is durable or failed
+  return std::move(waiter.result);
+}
+
+core::Result<void> AuditLog::checkpoint() {
+  Impl& impl = *impl_;
+  std::unique_lock lock(impl.mutex);
+  if (!impl.healthy.load()) return std::unexpected(impl.unavailable());
+  const std::uint64_t target = impl.next_seq;
+  if (target == 0 || impl.durable_checkpoint >= target) return {};
+  impl.checkpoint_target = std::max(impl.checkpoint_target, target);
+  impl.work_cv.notify_one();
+  impl.durable_cv.wait(lock, [&] { return impl.durable_checkpoint >= target || !impl.healthy.load(); });
+  if (impl.durable_checkpoint >= target) return {};
+  return std::unexpected(impl.unavailable());
+}
+
+bool AuditLog::healthy() const noexcept { return impl_->healthy.load(); }
+
+const RecoveryReport& AuditLog::recovery() const noexcept { return impl_->recovery; }
+
+WriterStats AuditLog::stats() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->stats;
+}
+
+std::uint64_t AuditLog::next_seq() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->next_seq;
+}
+
+}  // namespace bulkhead::audit
