@@ -128,6 +128,20 @@ def main():
         if ok(g) and ok(ga):
             auth_rounds.append((ga["p50_us"] - g["p50_us"], ga["p99_us"] - g["p99_us"], g, ga))
         i += 1
+    audit_rounds = []
+    i = 1
+    while f"gateway-low-r{i}" in runs:
+        g, ga = runs.get(f"gateway-low-r{i}"), runs.get(f"gateway-audit-low-r{i}")
+        if ok(g) and ok(ga):
+            audit_rounds.append((ga["p50_us"] - g["p50_us"], ga["p99_us"] - g["p99_us"], g, ga))
+        i += 1
+    if audit_rounds:
+        m50 = sorted(audit_rounds, key=lambda r: r[0])[len(audit_rounds) // 2]
+        m99 = sorted(audit_rounds, key=lambda r: r[1])[len(audit_rounds) // 2]
+        w(f"| Audit added latency (durability sync: two fsync'ed records per tools/call), 1 connection, median of "
+          f"{len(audit_rounds)} rounds | reported | p50 {fmt(m50[0])} µs ({fmt(m50[3]['p50_us'])} vs "
+          f"{fmt(m50[2]['p50_us'])} without audit), p99 {fmt(m99[1])} µs ({fmt(m99[3]['p99_us'])} vs "
+          f"{fmt(m99[2]['p99_us'])}) | — |")
     if auth_rounds:
         m50 = sorted(auth_rounds, key=lambda r: r[0])[len(auth_rounds) // 2]
         m99 = sorted(auth_rounds, key=lambda r: r[1])[len(auth_rounds) // 2]

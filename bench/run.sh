@@ -210,6 +210,17 @@ id = \"bench\"
 agents = [\"spiffe://bench.test/agent/support\"]"
     gw_auth_url=$gateway_url
   fi
+  # The same gateway with a sync audit log on this machine's disk: every tools/call waits for two durable records
+  # (the decision before forwarding, the outcome before answering).
+  mkdir -p "$root/build/bench-audit" && rm -rf "$root/build/bench-audit/"*
+  gateway gw-audit "[[upstream]]
+name = \"echo\"
+transport = \"http\"
+url = \"$echo_url\"
+[audit]
+dir = \"$root/build/bench-audit\"
+durability = \"sync\""
+  gw_audit_url=$gateway_url
 fi
 
 # Low load alternates direct and gateway runs (LOW_ROUNDS rounds) so drift in the machine's load hits both.
@@ -218,6 +229,8 @@ for round in $(seq 1 "$LOW_ROUNDS"); do
   if [ "$SKIP_GATEWAY" != 1 ]; then
     load "gateway-low-r$round" --url "$gw_http_url" --tool echo__echo --connections 1 --requests "$LOW_REQUESTS" \
       --warmup "$LOW_WARMUP"
+    load "gateway-audit-low-r$round" --url "$gw_audit_url" --tool echo__echo --connections 1 \
+      --requests "$LOW_REQUESTS" --warmup "$LOW_WARMUP"
     if [ -n "$auth_header" ]; then
       load "gateway-auth-low-r$round" --url "$gw_auth_url" --tool echo__echo --connections 1 \
         --requests "$LOW_REQUESTS" --warmup "$LOW_WARMUP" --header "$auth_header"
@@ -232,9 +245,10 @@ for c in $SAT_CONNECTIONS; do
       --connections "$c" --duration "$SAT_SECONDS" --warmup 2000
   fi
 done
-if [ "$SKIP_GATEWAY" != 1 ] && [ -n "$auth_header" ]; then
-  # gw-auth was started after gw-http; stop it first (stop_last stops the most recent process group).
-  stop_last  # gw-auth
+if [ "$SKIP_GATEWAY" != 1 ]; then
+  # gw-audit (and gw-auth) were started after gw-http; stop_last stops the most recent process group first.
+  stop_last  # gw-audit
+  if [ -n "$auth_header" ]; then stop_last; fi  # gw-auth
 fi
 if [ "$SKIP_GATEWAY" != 1 ]; then stop_last; fi  # gw-http
 
