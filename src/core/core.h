@@ -135,6 +135,9 @@ class SeededRng final : public Rng {
 }
 
 // Constant-time equality for secrets (length is not hidden).
+// Appends code point `cp` (≤ 0x10FFFF, not a surrogate: the caller checks) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
+
 [[nodiscard]] bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 
 // SHA-256 of `data` (OpenSSL), raw 32 bytes / lower-case hex.

@@ -3,30 +3,14 @@
 
 #include <cstdint>
 
+#include "core/core.h"
+
 namespace bulkhead::policy::detail {
 namespace {
 
 bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-void append_utf8(std::uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Shared by strings and patterns: decodes one escape at raw[i] == '\\'; returns the error or "".
 std::string decode_escape(std::string_view raw, std::size_t& i, std::string& out) {
@@ -61,7 +45,7 @@ std::string decode_escape(std::string_view raw, std::size_t& i, std::string& out
       ++i;
       if (digits == 0) return "empty \\u{}";
       if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return "\\u{...} is not a Unicode scalar value";
-      append_utf8(cp, out);
+      core::append_utf8(out, cp);
       return "";
     }
     default:

@@ -17,23 +17,9 @@ using namespace bulkhead::audit::testing;
 
 const fs::path kBinary = BULKHEAD_AUDIT_BINARY;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout + stderr
-};
-
 CommandResult run(const std::string& arguments) {
-  CommandResult result;
   // No --config and no config file in the working directory: the audit commands must not need one.
-  const std::string command = "cd / && BULKHEAD_CONFIG= '" + kBinary.string() + "' audit " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return run_shell("cd / && BULKHEAD_CONFIG= '" + kBinary.string() + "' audit " + arguments + " 2>&1");
 }
 
 class AuditCli : public ::testing::Test {

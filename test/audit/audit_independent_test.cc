@@ -13,23 +13,9 @@ namespace {
 
 using namespace bulkhead::audit::testing;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
 CommandResult node(const std::string& arguments) {
-  const std::string command = std::string("'") + BULKHEAD_AUDIT_NODE + "' '" + BULKHEAD_AUDIT_TEST_DIR +
-                              "/verify_independent.mjs' " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return run_shell(std::string("'") + BULKHEAD_AUDIT_NODE + "' '" + BULKHEAD_AUDIT_TEST_DIR + "/verify_independent.mjs' " +
+                   arguments + " 2>&1");
 }
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }

@@ -3,7 +3,10 @@
 
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstdint>
 #include <stdexcept>
 #include <filesystem>
@@ -140,5 +143,22 @@ inline void edit_frame(std::vector<std::uint8_t>& bytes, const FrameAt& frame, s
 }
 
 inline fs::path only_segment(const fs::path& dir) { return dir / detail::segment_file_name(0); }
+
+// A shell command's exit code and combined output (the CLI and the independent verifier tests).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr (the command redirects 2>&1)
+};
+inline CommandResult run_shell(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
 
 }  // namespace bulkhead::audit::testing

@@ -2,6 +2,7 @@
 // Cursor and Claude Code accept in their MCP configuration files. Recursive descent with a depth limit.
 #include <cstring>
 
+#include "core/core.h"
 #include "scan/detail/document.h"
 
 namespace bulkhead::scan::detail {
@@ -188,24 +189,6 @@ class JsoncReader {
     return true;
   }
 
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   // At the opening quote. Decodes into `out`; `verbatim` says whether no escape was used.
   bool parse_string(std::string& out, bool* verbatim) {
     const std::size_t open = pos_;
@@ -267,7 +250,7 @@ class JsoncReader {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             cp = 0xFFFD;
           }
-          append_utf8(out, cp);
+          core::append_utf8(out, cp);
           break;
         }
         default:
