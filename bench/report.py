@@ -58,6 +58,23 @@ def verdict(met):
     return "yes" if met else "**no**"
 
 
+def paired_rounds(runs, base, other):
+    """Per round r1, r2, ...: (p50 added, p99 added, base run, other run) of `<other>-rN` over `<base>-rN`."""
+    out = []
+    i = 1
+    while f"{base}-r{i}" in runs:
+        b, o = runs.get(f"{base}-r{i}"), runs.get(f"{other}-r{i}")
+        if ok(b) and ok(o):
+            out.append((o["p50_us"] - b["p50_us"], o["p99_us"] - b["p99_us"], b, o))
+        i += 1
+    return out
+
+
+def medians(rounds):
+    """The median round by added p50 and the median round by added p99."""
+    return (sorted(rounds, key=lambda r: r[0])[len(rounds) // 2], sorted(rounds, key=lambda r: r[1])[len(rounds) // 2])
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--results", required=True)
@@ -100,51 +117,31 @@ def main():
     w("")
 
     # Goals.
-    # Low load: rounds alternate direct and gateway; the goal uses the median round.
-    rounds = []
-    i = 1
-    while f"direct-low-r{i}" in runs:
-        d, g = runs.get(f"direct-low-r{i}"), runs.get(f"gateway-low-r{i}")
-        if ok(d) and ok(g):
-            rounds.append((g["p50_us"] - d["p50_us"], g["p99_us"] - d["p99_us"], d, g))
-        i += 1
+    # Low load: rounds alternate direct and gateway (and the gateway with audit / with auth); each comparison uses
+    # the median round.
+    rounds = paired_rounds(runs, "direct-low", "gateway-low")
     w("### Goals")
     w("")
     w("| Goal | Target | Measured | Met |")
     w("|---|---|---|---|")
     if rounds:
-        by50 = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
-        by99 = sorted(rounds, key=lambda r: r[1])[len(rounds) // 2]
+        by50, by99 = medians(rounds)
         w(f"| Added latency p50, 1 connection (median of {len(rounds)} rounds) | ≤ 50 µs | {fmt(by50[0])} µs "
           f"({fmt(by50[3]['p50_us'])} vs {fmt(by50[2]['p50_us'])} direct) | {verdict(by50[0] <= 50)} |")
         w(f"| Added latency p99, 1 connection (median of {len(rounds)} rounds) | ≤ 250 µs | {fmt(by99[1])} µs "
           f"({fmt(by99[3]['p99_us'])} vs {fmt(by99[2]['p99_us'])} direct) | {verdict(by99[1] <= 250)} |")
     else:
         w("| Added latency, 1 connection | p50 ≤ 50 µs, p99 ≤ 250 µs | not measured | n/a |")
-    auth_rounds = []
-    i = 1
-    while f"gateway-low-r{i}" in runs:
-        g, ga = runs.get(f"gateway-low-r{i}"), runs.get(f"gateway-auth-low-r{i}")
-        if ok(g) and ok(ga):
-            auth_rounds.append((ga["p50_us"] - g["p50_us"], ga["p99_us"] - g["p99_us"], g, ga))
-        i += 1
-    audit_rounds = []
-    i = 1
-    while f"gateway-low-r{i}" in runs:
-        g, ga = runs.get(f"gateway-low-r{i}"), runs.get(f"gateway-audit-low-r{i}")
-        if ok(g) and ok(ga):
-            audit_rounds.append((ga["p50_us"] - g["p50_us"], ga["p99_us"] - g["p99_us"], g, ga))
-        i += 1
+    audit_rounds = paired_rounds(runs, "gateway-low", "gateway-audit-low")
     if audit_rounds:
-        m50 = sorted(audit_rounds, key=lambda r: r[0])[len(audit_rounds) // 2]
-        m99 = sorted(audit_rounds, key=lambda r: r[1])[len(audit_rounds) // 2]
+        m50, m99 = medians(audit_rounds)
         w(f"| Audit added latency (durability sync: two fsync'ed records per tools/call), 1 connection, median of "
           f"{len(audit_rounds)} rounds | reported | p50 {fmt(m50[0])} µs ({fmt(m50[3]['p50_us'])} vs "
           f"{fmt(m50[2]['p50_us'])} without audit), p99 {fmt(m99[1])} µs ({fmt(m99[3]['p99_us'])} vs "
           f"{fmt(m99[2]['p99_us'])}) | — |")
+    auth_rounds = paired_rounds(runs, "gateway-low", "gateway-auth-low")
     if auth_rounds:
-        m50 = sorted(auth_rounds, key=lambda r: r[0])[len(auth_rounds) // 2]
-        m99 = sorted(auth_rounds, key=lambda r: r[1])[len(auth_rounds) // 2]
+        m50, m99 = medians(auth_rounds)
         w(f"| Authentication added latency (JWT-SVID bearer, EdDSA, cached verification), 1 connection, median of "
           f"{len(auth_rounds)} rounds | reported | p50 {fmt(m50[0])} µs ({fmt(m50[3]['p50_us'])} vs "
           f"{fmt(m50[2]['p50_us'])} without auth), p99 {fmt(m99[1])} µs | — |")
