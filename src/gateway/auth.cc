@@ -2,7 +2,6 @@
 // (Bulkhead-Tenant) checked against the [[tenant]] bindings; RFC 9728 protected-resource metadata; periodic
 // refresh of trust domains whose JWKS come from a URL.
 #include <algorithm>
-#include <cctype>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/detail/gateway_impl.h"
+#include "gateway/detail/text.h"
 
 namespace bulkhead::gateway::detail {
 namespace {
@@ -30,10 +30,7 @@ std::optional<std::string_view> bearer_token(const http::Request& request) {
   if (!header) return std::nullopt;
   std::string_view value = *header;
   constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size()) return std::string_view();
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return std::string_view();
-  }
+  if (value.size() <= kScheme.size() || !starts_with_ci(value, kScheme)) return std::string_view();
   value.remove_prefix(kScheme.size());
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/detail/gateway_impl.h"
+#include "gateway/detail/text.h"
 
 namespace bulkhead::gateway::detail {
 namespace {
@@ -32,12 +33,6 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
     if (j == needle.size()) return true;
   }
   return false;
-}
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(),
-                    [](char p, char t) { return p == std::tolower(static_cast<unsigned char>(t)); });
 }
 
 bool accepts_sse(const http::Request& request) {

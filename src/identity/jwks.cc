@@ -22,12 +22,6 @@ struct ParamBldFree {
 struct ParamFree {
   void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
 };
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const noexcept { BN_free(p); }
-};
 
 core::Error jwks_error(std::string message) { return core::Error{Reason::invalid_request, std::move(message)}; }
 
@@ -45,7 +39,7 @@ core::Result<std::vector<std::uint8_t>> member_bytes(const json::Value& jwk, std
 // Builds a public key from OSSL_PARAMs ("EC"/"RSA").
 core::Result<detail::Pkey> from_params(const char* type, OSSL_PARAM_BLD* builder, std::string_view kid) {
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(builder));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  detail::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
@@ -76,7 +70,7 @@ core::Result<detail::Pkey> ec_key(const json::Value& jwk, std::string_view kid, 
   auto key = from_params("EC", builder.get(), kid);
   if (!key) return key;
   // fromdata does not always check that the point lies on the curve; do it explicitly.
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
+  detail::PkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) {
     return std::unexpected(jwks_error(fmt::format("key '{}': EC point is not on the curve", kid)));
   }
@@ -88,8 +82,8 @@ core::Result<detail::Pkey> rsa_key(const json::Value& jwk, std::string_view kid)
   if (!n) return std::unexpected(n.error());
   auto e = member_bytes(jwk, "e", kid);
   if (!e) return std::unexpected(e.error());
-  std::unique_ptr<BIGNUM, BnFree> bn_n(BN_bin2bn(n->data(), static_cast<int>(n->size()), nullptr));
-  std::unique_ptr<BIGNUM, BnFree> bn_e(BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr));
+  detail::Bignum bn_n(BN_bin2bn(n->data(), static_cast<int>(n->size()), nullptr));
+  detail::Bignum bn_e(BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr));
   if (!bn_n || !bn_e) return std::unexpected(jwks_error("out of memory building an RSA key"));
   if (BN_num_bits(bn_n.get()) < kMinRsaBits) {
     return std::unexpected(jwks_error(fmt::format("key '{}': RSA keys must have at least {} bits", kid, kMinRsaBits)));

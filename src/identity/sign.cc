@@ -15,13 +15,6 @@ namespace {
 
 using core::Reason;
 
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const noexcept { BN_free(p); }
-};
-
 std::unexpected<core::Error> crypto_error(std::string_view what) {
   return core::fail(Reason::internal_error, fmt::format("{}: {}", what, detail::openssl_error()));
 }
@@ -67,7 +60,7 @@ std::string b64url(std::string_view bytes) { return core::base64url_encode(core:
 std::string bn_b64url(EVP_PKEY* key, const char* param) {
   BIGNUM* raw = nullptr;
   if (EVP_PKEY_get_bn_param(key, param, &raw) != 1) return {};
-  std::unique_ptr<BIGNUM, BnFree> bn(raw);
+  detail::Bignum bn(raw);
   std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn.get())), '\0');
   BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(bytes.data()));
   return b64url(bytes);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -24,6 +25,12 @@ struct MdCtxFree {
 struct BioFree {
   void operator()(BIO* p) const noexcept { BIO_free(p); }
 };
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
+};
+struct BnFree {
+  void operator()(BIGNUM* p) const noexcept { BN_free(p); }
+};
 struct X509Free {
   void operator()(X509* p) const noexcept { X509_free(p); }
 };
@@ -31,6 +38,8 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using Bio = std::unique_ptr<BIO, BioFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
+using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+using Bignum = std::unique_ptr<BIGNUM, BnFree>;
 
 // The latest OpenSSL error as text (and clears the queue), for error messages.
 std::string openssl_error();

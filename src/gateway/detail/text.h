@@ -1,0 +1,17 @@
+// Case-insensitive matching of ASCII header values (Content-Type, Authorization), without allocating.
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+namespace bulkhead::gateway::detail {
+
+// True if `text` starts with `prefix`, ignoring ASCII case in `text`; `prefix` must be lowercase.
+[[nodiscard]] inline bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(),
+                    [](char p, char t) { return p == std::tolower(static_cast<unsigned char>(t)); });
+}
+
+}  // namespace bulkhead::gateway::detail
