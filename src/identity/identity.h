@@ -132,7 +132,45 @@ class TenantMap {
 };
 [[nodiscard]] bool valid_tenant_id(std::string_view tenant);  // 1-128 of [A-Za-z0-9._-]
 
-// Signing, for the demo's SVID helper, benchmarks and (later) task tokens. `private_key_pem` is a PKCS#8 PEM key
+// A private key ready to sign JWTs (task tokens, demo SVIDs, benchmarks). Immutable once created; sign() may be
+// called from any thread.
+class JwtSigner {
+ public:
+  // `private_key_pem`: PKCS#8 PEM of the algorithm's key type.
+  [[nodiscard]] static core::Result<std::unique_ptr<JwtSigner>> create(Algorithm alg, std::string_view private_key_pem,
+                                                                       std::string kid);
+  ~JwtSigner();
+  // header {"alg","kid","typ":"JWT"} . claims . signature (compact JWS).
+  [[nodiscard]] core::Result<std::string> sign(const json::Value& claims) const;
+  // The public JWK (kty/crv/x/y/n/e, kid, alg, `use`).
+  [[nodiscard]] core::Result<json::Value> public_jwk(std::string_view use) const;
+  [[nodiscard]] const std::string& kid() const noexcept;
+  [[nodiscard]] Algorithm alg() const noexcept;
+
+  struct Impl;
+  explicit JwtSigner(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// RFC 7638 JWK thumbprint (base64url of SHA-256 over the required members) of a public JWK.
+[[nodiscard]] core::Result<std::string> jwk_thumbprint(const json::Value& jwk);
+
+// A compact JWS checked against `keys`: the structural rules of JWT-SVIDs (no none/HS*, kid required, no embedded
+// keys, no crit), the kid found in `keys`, the header alg equal to that key's pinned algorithm, the signature
+// valid. Claims are returned unchecked (the caller checks iss/aud/exp/...). Errors are token_invalid.
+struct VerifiedJws {
+  json::Value header;
+  json::Value claims;
+  std::string kid;
+};
+[[nodiscard]] core::Result<VerifiedJws> verify_jws(std::string_view token, const KeySet& keys, std::size_t max_bytes);
+// The `kid` of a compact JWS header without verifying anything (to choose which verifier applies); nullopt when
+// the token is not a well-formed compact JWS.
+[[nodiscard]] std::optional<std::string> peek_kid(std::string_view token, std::size_t max_bytes);
+
+// Signing, for the demo's SVID helper and benchmarks (one-shot: parses the key every call; see JwtSigner). `private_key_pem` is a PKCS#8 PEM key
 // of the algorithm's type. Returns header.payload.signature with header {"alg","kid","typ":"JWT"}.
 [[nodiscard]] core::Result<std::string> sign_jwt(Algorithm alg, std::string_view private_key_pem, std::string_view kid,
                                                  const json::Value& claims);

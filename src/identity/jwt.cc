@@ -198,4 +198,32 @@ core::Result<DecodedJwt> decode_jwt(std::string_view token, std::size_t max_byte
 }
 
 }  // namespace detail
+
+core::Result<VerifiedJws> verify_jws(std::string_view token, const KeySet& keys, std::size_t max_bytes) {
+  auto decoded = detail::decode_jwt(token, max_bytes);
+  if (!decoded) return std::unexpected(decoded.error());
+  const KeySet::Key* key = keys.find(decoded->kid);
+  if (key == nullptr) return invalid("token kid is not a known key");
+  if (key->alg != decoded->alg) return invalid("token alg does not match its key");
+  if (!detail::verify_signature(key->alg, key->pkey.get(), decoded->signing_input, decoded->signature)) {
+    return invalid("token signature does not verify");
+  }
+  VerifiedJws out;
+  out.header = std::move(decoded->header);
+  out.claims = std::move(decoded->claims);
+  out.kid = std::move(decoded->kid);
+  return out;
+}
+
+std::optional<std::string> peek_kid(std::string_view token, std::size_t max_bytes) {
+  if (token.empty() || token.size() > max_bytes) return std::nullopt;
+  const auto dot = token.find('.');
+  if (dot == std::string_view::npos || !base64url_segment(token.substr(0, dot))) return std::nullopt;
+  auto header = decode_object(token.substr(0, dot), "header");
+  if (!header) return std::nullopt;
+  const std::string* kid = header->find_string("kid");
+  if (kid == nullptr) return std::nullopt;
+  return *kid;
+}
+
 }  // namespace bulkhead::identity

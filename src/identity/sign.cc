@@ -1,5 +1,5 @@
-// Key generation, JWT signing and JWK export: the demo's SVID helper, benchmarks and task tokens use these;
-// verification never does.
+// Key generation, JWT signing (JwtSigner), JWK export and thumbprints: the demo's SVID helper, benchmarks and task
+// tokens use these; verification never does.
 #include <fmt/format.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -96,16 +96,36 @@ core::Result<std::string> generate_private_key(Algorithm alg) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
-core::Result<std::string> sign_jwt(Algorithm alg, std::string_view private_key_pem, std::string_view kid,
-                                   const json::Value& claims) {
+struct JwtSigner::Impl {
+  Algorithm alg = Algorithm::eddsa;
+  std::string kid;
+  detail::Pkey key;
+};
+
+JwtSigner::JwtSigner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JwtSigner::~JwtSigner() = default;
+const std::string& JwtSigner::kid() const noexcept { return impl_->kid; }
+Algorithm JwtSigner::alg() const noexcept { return impl_->alg; }
+
+core::Result<std::unique_ptr<JwtSigner>> JwtSigner::create(Algorithm alg, std::string_view private_key_pem,
+                                                           std::string kid) {
   auto key = read_private_key(private_key_pem);
   if (!key) return std::unexpected(key.error());
   if (!key_fits(alg, key->get())) {
     return core::fail(Reason::invalid_request, fmt::format("the private key does not fit alg {}", algorithm_name(alg)));
   }
+  auto impl = std::make_unique<Impl>();
+  impl->alg = alg;
+  impl->kid = std::move(kid);
+  impl->key = std::move(*key);
+  return std::make_unique<JwtSigner>(std::move(impl));
+}
+
+core::Result<std::string> JwtSigner::sign(const json::Value& claims) const {
+  const Algorithm alg = impl_->alg;
   json::Value header = json::Value::object();
   header.set("alg", algorithm_name(alg));
-  header.set("kid", kid);
+  header.set("kid", impl_->kid);
   header.set("typ", "JWT");
   std::string input = b64url(json::serialize(header));
   input += '.';
@@ -113,7 +133,7 @@ core::Result<std::string> sign_jwt(Algorithm alg, std::string_view private_key_p
   detail::MdCtx ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = alg == Algorithm::eddsa ? nullptr : alg == Algorithm::es384 ? EVP_sha384() : EVP_sha256();
-  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, key->get()) != 1) return crypto_error("sign init");
+  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, impl_->key.get()) != 1) return crypto_error("sign init");
   if (alg == Algorithm::ps256 && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
                                   EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1)) {
     return crypto_error("PSS parameters");
@@ -135,17 +155,14 @@ core::Result<std::string> sign_jwt(Algorithm alg, std::string_view private_key_p
   return input;
 }
 
-core::Result<json::Value> public_jwk(Algorithm alg, std::string_view private_key_pem, std::string_view kid) {
-  auto key = read_private_key(private_key_pem);
-  if (!key) return std::unexpected(key.error());
-  if (!key_fits(alg, key->get())) {
-    return core::fail(Reason::invalid_request, fmt::format("the private key does not fit alg {}", algorithm_name(alg)));
-  }
+core::Result<json::Value> JwtSigner::public_jwk(std::string_view use) const {
+  const Algorithm alg = impl_->alg;
+  EVP_PKEY* key = impl_->key.get();
   json::Value jwk = json::Value::object();
   if (alg == Algorithm::eddsa) {
     std::string x(32, '\0');
     std::size_t length = x.size();
-    if (EVP_PKEY_get_raw_public_key(key->get(), reinterpret_cast<unsigned char*>(x.data()), &length) != 1) {
+    if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(x.data()), &length) != 1) {
       return crypto_error("Ed25519 public key");
     }
     jwk.set("kty", "OKP");
@@ -154,8 +171,8 @@ core::Result<json::Value> public_jwk(Algorithm alg, std::string_view private_key
   } else if (alg == Algorithm::es256 || alg == Algorithm::es384) {
     jwk.set("kty", "EC");
     jwk.set("crv", alg == Algorithm::es256 ? "P-256" : "P-384");
-    jwk.set("x", bn_b64url(key->get(), OSSL_PKEY_PARAM_EC_PUB_X));
-    jwk.set("y", bn_b64url(key->get(), OSSL_PKEY_PARAM_EC_PUB_Y));
+    jwk.set("x", bn_b64url(key, OSSL_PKEY_PARAM_EC_PUB_X));
+    jwk.set("y", bn_b64url(key, OSSL_PKEY_PARAM_EC_PUB_Y));
     // Coordinates are fixed-width in JWK (RFC 7518 §6.2.1.2): left-pad what BN dropped.
     const std::size_t width = alg == Algorithm::es256 ? 32 : 48;
     for (auto name : {"x", "y"}) {
@@ -166,13 +183,46 @@ core::Result<json::Value> public_jwk(Algorithm alg, std::string_view private_key
     }
   } else {
     jwk.set("kty", "RSA");
-    jwk.set("n", bn_b64url(key->get(), OSSL_PKEY_PARAM_RSA_N));
-    jwk.set("e", bn_b64url(key->get(), OSSL_PKEY_PARAM_RSA_E));
+    jwk.set("n", bn_b64url(key, OSSL_PKEY_PARAM_RSA_N));
+    jwk.set("e", bn_b64url(key, OSSL_PKEY_PARAM_RSA_E));
   }
-  jwk.set("kid", kid);
+  jwk.set("kid", impl_->kid);
   jwk.set("alg", algorithm_name(alg));
-  jwk.set("use", "jwt-svid");
+  jwk.set("use", use);
   return jwk;
+}
+
+core::Result<std::string> sign_jwt(Algorithm alg, std::string_view private_key_pem, std::string_view kid,
+                                   const json::Value& claims) {
+  auto signer = JwtSigner::create(alg, private_key_pem, std::string(kid));
+  if (!signer) return std::unexpected(signer.error());
+  return (*signer)->sign(claims);
+}
+
+core::Result<json::Value> public_jwk(Algorithm alg, std::string_view private_key_pem, std::string_view kid) {
+  auto signer = JwtSigner::create(alg, private_key_pem, std::string(kid));
+  if (!signer) return std::unexpected(signer.error());
+  return (*signer)->public_jwk("jwt-svid");
+}
+
+core::Result<std::string> jwk_thumbprint(const json::Value& jwk) {
+  // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace.
+  const std::string* kty = jwk.find_string("kty");
+  if (kty == nullptr) return core::fail(Reason::invalid_request, "JWK without kty");
+  std::vector<std::string_view> members;
+  if (*kty == "OKP") members = {"crv", "kty", "x"};
+  else if (*kty == "EC") members = {"crv", "kty", "x", "y"};
+  else if (*kty == "RSA") members = {"e", "kty", "n"};
+  else return core::fail(Reason::invalid_request, fmt::format("JWK kty '{}' has no thumbprint here", *kty));
+  json::Value required = json::Value::object();
+  for (auto name : members) {
+    const std::string* value = jwk.find_string(name);
+    if (value == nullptr) return core::fail(Reason::invalid_request, fmt::format("JWK without {}", name));
+    required.set(name, *value);
+  }
+  const std::string canonical = json::serialize(required);
+  const auto digest = core::sha256(core::as_bytes(canonical));
+  return core::base64url_encode(digest);
 }
 
 }  // namespace bulkhead::identity

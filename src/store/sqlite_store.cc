@@ -1,0 +1,294 @@
+// The SQLite Store: WAL journal, synchronous commits for what must survive a crash (revocations, credentials),
+// `PRAGMA data_version` to notice other processes' commits. Prepared statements are cached per connection.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "store/detail/factories.h"
+#include "store/detail/migrations.h"
+#include "store/detail/sqlite.h"
+
+namespace bulkhead::store::detail {
+namespace {
+
+using core::Reason;
+
+std::int64_t now_ms(const core::Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+}
+
+// `WHERE` clause pieces for a filter: "(?n = '' OR column = ?n)" keeps one prepared statement per query.
+constexpr std::string_view kSecretColumns = "upstream, tenant, name, key_id, nonce, ciphertext, updated_at_ms";
+constexpr std::string_view kIssuedColumns =
+    "jti, parent_jti, tenant, task, subject, actor, chain, scope, issued_at_s, expires_at_s, depth";
+
+SealedSecret secret_from(const Statement& row) {
+  SealedSecret s;
+  s.upstream = row.text(0);
+  s.tenant = row.text(1);
+  s.name = row.text(2);
+  s.key_id = row.text(3);
+  s.nonce = row.blob(4);
+  s.ciphertext = row.blob(5);
+  s.updated_at_ms = row.int64(6);
+  return s;
+}
+
+IssuedToken issued_from(const Statement& row) {
+  IssuedToken t;
+  t.jti = row.text(0);
+  t.parent_jti = row.text(1);
+  t.tenant = row.text(2);
+  t.task = row.text(3);
+  t.subject = row.text(4);
+  t.actor = row.text(5);
+  t.chain = row.text(6);
+  t.scope = row.text(7);
+  t.issued_at_s = row.int64(8);
+  t.expires_at_s = row.int64(9);
+  t.depth = static_cast<std::uint32_t>(row.int64(10));
+  return t;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Connection connection, const core::Clock& clock) : db_(std::move(connection)), clock_(clock) {}
+
+  core::Result<void> init() {
+    // WAL: readers (the gateway) never block the CLI's writes; FULL: a committed revocation survives power loss.
+    if (auto r = db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r) return r;
+    auto version = migrate(db_, now_ms(clock_));
+    if (!version) return std::unexpected(version.error());
+    return {};
+  }
+
+  core::Result<std::int64_t> schema_version() override {
+    auto stmt = cached(schema_version_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!stmt) return std::unexpected(stmt.error());
+    auto row = (*stmt)->step();
+    const std::int64_t version = row && *row ? (*stmt)->int64(0) : -1;
+    (*stmt)->reset();
+    if (version < 0) return std::unexpected(db_.error("reading the schema version"));
+    return version;
+  }
+
+  core::Result<bool> changed() override {
+    auto stmt = cached(data_version_, "PRAGMA data_version");
+    if (!stmt) return std::unexpected(stmt.error());
+    auto row = (*stmt)->step();
+    const bool ok = row && *row;
+    const std::int64_t version = ok ? (*stmt)->int64(0) : 0;
+    (*stmt)->reset();
+    if (!ok) return std::unexpected(db_.error("PRAGMA data_version"));
+    const bool moved = !seen_version_ || *seen_version_ != version;
+    seen_version_ = version;
+    return moved;
+  }
+
+  core::Result<void> add_revocations(std::span<Revocation> revocations) override {
+    auto tx = Transaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    auto stmt = cached(insert_revocation_,
+                       "INSERT INTO revocations (kind, value, revoked_at_ms, expires_at_s, actor, reason) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!stmt) return std::unexpected(stmt.error());
+    for (Revocation& r : revocations) {
+      (*stmt)->bind(1, revocation_kind_name(r.kind)).bind(2, r.value).bind(3, r.revoked_at_ms);
+      (*stmt)->bind(4, r.expires_at_s).bind(5, r.actor).bind(6, r.reason);
+      auto done = (*stmt)->run();
+      (*stmt)->reset();
+      if (!done) return std::unexpected(db_.error("inserting a revocation"));
+      r.id = sqlite3_last_insert_rowid(db_.handle());
+    }
+    return tx->commit();
+  }
+
+  core::Result<std::vector<Revocation>> revocations_after(std::int64_t id) override {
+    auto stmt = cached(revocations_after_,
+                       "SELECT id, kind, value, revoked_at_ms, expires_at_s, actor, reason FROM revocations "
+                       "WHERE id > ?1 ORDER BY id");
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)->bind(1, id);
+    std::vector<Revocation> out;
+    for (;;) {
+      auto row = (*stmt)->step();
+      if (!row) {
+        (*stmt)->reset();
+        return std::unexpected(db_.error("reading revocations"));
+      }
+      if (!*row) break;
+      Revocation r;
+      r.id = (*stmt)->int64(0);
+      auto kind = revocation_kind_from_name((*stmt)->text(1));
+      if (!kind) {
+        (*stmt)->reset();
+        return core::fail(Reason::internal_error, fmt::format("store {}: revocation {} has an unknown kind", db_.path(), r.id));
+      }
+      r.kind = *kind;
+      r.value = (*stmt)->text(2);
+      r.revoked_at_ms = (*stmt)->int64(3);
+      r.expires_at_s = (*stmt)->int64(4);
+      r.actor = (*stmt)->text(5);
+      r.reason = (*stmt)->text(6);
+      out.push_back(std::move(r));
+    }
+    (*stmt)->reset();
+    return out;
+  }
+
+  core::Result<std::size_t> prune_revocations(std::int64_t before_s) override {
+    auto stmt = db_.prepare("DELETE FROM revocations WHERE kind = 'jti' AND expires_at_s > 0 AND expires_at_s < ?1");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, before_s);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("pruning revocations"));
+    return static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+  }
+
+  core::Result<void> record_issued(const IssuedToken& t) override {
+    // The audit log is the durable record of issuance; this index may lose its last rows on power loss.
+    if (auto r = db_.exec("PRAGMA synchronous=NORMAL"); !r) return r;
+    auto stmt = cached(insert_issued_,
+                       fmt::format("INSERT INTO issued_tokens ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                   kIssuedColumns));
+    core::Result<void> result;
+    if (!stmt) {
+      result = std::unexpected(stmt.error());
+    } else {
+      (*stmt)->bind(1, t.jti).bind(2, t.parent_jti).bind(3, t.tenant).bind(4, t.task).bind(5, t.subject);
+      (*stmt)->bind(6, t.actor).bind(7, t.chain).bind(8, t.scope).bind(9, t.issued_at_s).bind(10, t.expires_at_s);
+      (*stmt)->bind(11, static_cast<std::int64_t>(t.depth));
+      if (auto done = (*stmt)->run(); !done) result = std::unexpected(db_.error("recording an issued token"));
+      (*stmt)->reset();
+    }
+    if (auto r = db_.exec("PRAGMA synchronous=FULL"); !r) return r;
+    return result;
+  }
+
+  core::Result<std::vector<IssuedToken>> issued_tokens(const IssuedFilter& f) override {
+    auto stmt = db_.prepare(fmt::format(
+        "SELECT {} FROM issued_tokens WHERE (?1 = '' OR tenant = ?1) AND (?2 = '' OR task = ?2) AND "
+        "(?3 = '' OR subject = ?3 OR instr(' ' || chain || ' ', ' ' || ?3 || ' ') > 0) AND (?4 = 0 OR expires_at_s > ?4) ORDER BY issued_at_s, jti",
+        kIssuedColumns));
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, f.tenant).bind(2, f.task).bind(3, f.agent).bind(4, f.active_at_s);
+    std::vector<IssuedToken> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(db_.error("reading issued tokens"));
+      if (!*row) break;
+      out.push_back(issued_from(*stmt));
+    }
+    return out;
+  }
+
+  core::Result<void> put_secret(const SealedSecret& s) override {
+    auto stmt = cached(put_secret_, fmt::format("INSERT OR REPLACE INTO secrets ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                                kSecretColumns));
+    if (!stmt) return std::unexpected(stmt.error());
+    bind_secret(**stmt, s);
+    auto done = (*stmt)->run();
+    (*stmt)->reset();
+    if (!done) return std::unexpected(db_.error("storing a secret"));
+    return {};
+  }
+
+  core::Result<std::optional<SealedSecret>> get_secret(std::string_view upstream, std::string_view tenant,
+                                                       std::string_view name) override {
+    auto stmt = cached(get_secret_, fmt::format("SELECT {} FROM secrets WHERE upstream = ?1 AND tenant = ?2 AND name = ?3",
+                                                kSecretColumns));
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)->bind(1, upstream).bind(2, tenant).bind(3, name);
+    auto row = (*stmt)->step();
+    std::optional<SealedSecret> out;
+    if (row && *row) out = secret_from(**stmt);
+    (*stmt)->reset();
+    if (!row) return std::unexpected(db_.error("reading a secret"));
+    return out;
+  }
+
+  core::Result<std::vector<SealedSecret>> list_secrets(const SecretFilter& f) override {
+    auto stmt = db_.prepare(fmt::format(
+        "SELECT {} FROM secrets WHERE (?1 = '' OR upstream = ?1) AND (?2 = '' OR tenant = ?2) AND (?3 = '' OR name = ?3) "
+        "ORDER BY upstream, tenant, name",
+        kSecretColumns));
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, f.upstream).bind(2, f.tenant).bind(3, f.name);
+    std::vector<SealedSecret> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(db_.error("listing secrets"));
+      if (!*row) break;
+      out.push_back(secret_from(*stmt));
+    }
+    return out;
+  }
+
+  core::Result<std::size_t> delete_secrets(const SecretFilter& f) override {
+    if (f.upstream.empty() && f.tenant.empty() && f.name.empty()) {
+      return core::fail(Reason::invalid_request, "deleting secrets needs an upstream, a tenant or a name");
+    }
+    auto stmt = db_.prepare(
+        "DELETE FROM secrets WHERE (?1 = '' OR upstream = ?1) AND (?2 = '' OR tenant = ?2) AND (?3 = '' OR name = ?3)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, f.upstream).bind(2, f.tenant).bind(3, f.name);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("deleting secrets"));
+    return static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+  }
+
+  core::Result<void> replace_secrets(std::span<const SealedSecret> secrets) override {
+    auto tx = Transaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    for (const SealedSecret& s : secrets) {
+      if (auto put = put_secret(s); !put) return put;
+    }
+    return tx->commit();
+  }
+
+ private:
+  core::Result<Statement*> cached(std::optional<Statement>& slot, std::string_view sql) {
+    if (!slot) {
+      auto stmt = db_.prepare(sql);
+      if (!stmt) return std::unexpected(stmt.error());
+      slot = std::move(*stmt);
+    }
+    return &*slot;
+  }
+
+  static void bind_secret(Statement& stmt, const SealedSecret& s) {
+    stmt.bind(1, s.upstream).bind(2, s.tenant).bind(3, s.name).bind(4, s.key_id);
+    stmt.bind(5, std::span<const std::uint8_t>(s.nonce)).bind(6, std::span<const std::uint8_t>(s.ciphertext));
+    stmt.bind(7, s.updated_at_ms);
+  }
+
+  Connection db_;
+  const core::Clock& clock_;
+  std::optional<std::int64_t> seen_version_;
+  std::optional<Statement> schema_version_, data_version_, insert_revocation_, revocations_after_, insert_issued_,
+      put_secret_, get_secret_;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& path, const core::Clock& clock) {
+  std::error_code ec;
+  if (path.has_parent_path() && !std::filesystem::exists(path.parent_path(), ec)) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return core::fail(Reason::internal_error,
+                        fmt::format("store: cannot create {}: {}", path.parent_path().string(), ec.message()));
+    }
+    ::chmod(path.parent_path().c_str(), 0700);
+  }
+  const bool existed = std::filesystem::exists(path, ec);
+  auto connection = Connection::open(path.string());
+  if (!connection) return std::unexpected(connection.error());
+  if (!existed) ::chmod(path.c_str(), 0600);
+  auto store = std::make_unique<SqliteStore>(std::move(*connection), clock);
+  if (auto ready = store->init(); !ready) return std::unexpected(ready.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace bulkhead::store::detail

@@ -1,0 +1,164 @@
+// The SQLite Store against real database files: migrations, two connections (gateway + CLI), revocations,
+// the issued-token index, sealed secrets, and refusal of a database from a newer schema.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+namespace bulkhead::store {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::system_clock;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("bulkhead-store-" + std::to_string(::getpid()) + "-" +
+                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::unique_ptr<Store> open() {
+    auto store = Store::open("sqlite://var/bulkhead.db", dir_, clock_);
+    EXPECT_TRUE(store) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+  }
+  std::filesystem::path db() const { return dir_ / "var" / "bulkhead.db"; }
+
+  core::FakeClock clock_{system_clock::time_point(seconds(1'795'000'000))};
+  std::filesystem::path dir_;
+};
+
+TEST_F(SqliteStoreTest, CreatesPrivateFileAndAppliesMigrationsOnce) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  struct stat st {};
+  ASSERT_EQ(::stat(db().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  ASSERT_EQ(::stat(db().parent_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700);
+  EXPECT_EQ(*store->schema_version(), 2);
+  store.reset();
+  auto again = open();  // idempotent: reopening applies nothing and keeps the version
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again->schema_version(), 2);
+}
+
+TEST_F(SqliteStoreTest, RefusesUnknownUrlsAndNewerSchemas) {
+  EXPECT_FALSE(Store::open("postgres://localhost/db", dir_, clock_));
+  EXPECT_FALSE(Store::open("mysql://x", dir_, clock_));
+  EXPECT_FALSE(Store::open("sqlite://", dir_, clock_));
+  ASSERT_TRUE(open());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO schema_migrations VALUES (99, 'from the future', 0)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto refused = Store::open("sqlite://var/bulkhead.db", dir_, clock_);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("newer"), std::string::npos) << refused.error().message;
+}
+
+TEST_F(SqliteStoreTest, RevocationsAreSeenByAnotherConnection) {
+  auto gateway = open();
+  auto cli = open();
+  ASSERT_TRUE(gateway && cli);
+  EXPECT_TRUE(*gateway->changed());   // first call
+  EXPECT_FALSE(*gateway->changed());  // nothing happened since
+  std::vector<Revocation> rows(2);
+  rows[0].kind = RevocationKind::jti;
+  rows[0].value = "jti-1";
+  rows[0].revoked_at_ms = 5;
+  rows[0].expires_at_s = 100;
+  rows[1].kind = RevocationKind::task;
+  rows[1].value = "acme/t-1";
+  rows[1].actor = "cli:root";
+  rows[1].reason = "task ended";
+  ASSERT_TRUE(cli->add_revocations(rows));
+  EXPECT_GT(rows[1].id, rows[0].id);
+  EXPECT_TRUE(*gateway->changed());  // the CLI's commit is visible
+  auto seen = gateway->revocations_after(0);
+  ASSERT_TRUE(seen);
+  ASSERT_EQ(seen->size(), 2u);
+  EXPECT_EQ((*seen)[1].kind, RevocationKind::task);
+  EXPECT_EQ((*seen)[1].value, "acme/t-1");
+  EXPECT_EQ((*seen)[1].reason, "task ended");
+  EXPECT_EQ(gateway->revocations_after(rows[0].id)->size(), 1u);
+  EXPECT_FALSE(*cli->changed() && *cli->changed());  // its own commits do not count as changes by others
+  EXPECT_EQ(*gateway->prune_revocations(101), 1u);   // the jti row expired; the task row never does
+  EXPECT_EQ(gateway->revocations_after(0)->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, IssuedTokensFilterByTenantTaskAgentAndActivity) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto token = [](std::string jti, std::string tenant, std::string task, std::string actor, std::int64_t exp) {
+    IssuedToken t;
+    t.jti = std::move(jti);
+    t.tenant = std::move(tenant);
+    t.task = std::move(task);
+    t.subject = "spiffe://acme.test/a";
+    t.chain = actor + " spiffe://acme.test/a";
+    t.actor = std::move(actor);
+    t.scope = "notes__*";
+    t.issued_at_s = 10;
+    t.expires_at_s = exp;
+    return t;
+  };
+  ASSERT_TRUE(store->record_issued(token("1", "acme", "t1", "spiffe://acme.test/a", 100)));
+  ASSERT_TRUE(store->record_issued(token("2", "acme", "t1", "spiffe://acme.test/b", 50)));
+  ASSERT_TRUE(store->record_issued(token("3", "globex", "t1", "spiffe://globex.test/x", 100)));
+  EXPECT_FALSE(store->record_issued(token("3", "globex", "t1", "spiffe://globex.test/x", 100)));  // jti is unique
+  IssuedFilter filter;
+  filter.tenant = "acme";
+  EXPECT_EQ(store->issued_tokens(filter)->size(), 2u);
+  filter.active_at_s = 60;
+  EXPECT_EQ(store->issued_tokens(filter)->size(), 1u);
+  IssuedFilter by_agent;
+  by_agent.agent = "spiffe://acme.test/b";
+  EXPECT_EQ(store->issued_tokens(by_agent)->size(), 1u);
+  by_agent.agent = "spiffe://acme.test/a";  // the subject of all three
+  EXPECT_EQ(store->issued_tokens(by_agent)->size(), 3u);
+}
+
+TEST_F(SqliteStoreTest, SecretsPutGetListDeleteReplace) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  SealedSecret s;
+  s.upstream = "crm";
+  s.tenant = "acme";
+  s.name = "api_token";
+  s.key_id = "k1";
+  s.nonce = {1, 2, 3};
+  s.ciphertext = {9, 8, 7, 6};
+  s.updated_at_ms = 42;
+  ASSERT_TRUE(store->put_secret(s));
+  s.tenant = "globex";
+  s.ciphertext = {5};
+  ASSERT_TRUE(store->put_secret(s));
+  auto got = store->get_secret("crm", "acme", "api_token");
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->ciphertext, (std::vector<std::uint8_t>{9, 8, 7, 6}));
+  EXPECT_EQ((*got)->nonce, (std::vector<std::uint8_t>{1, 2, 3}));
+  EXPECT_FALSE(*store->get_secret("crm", "initech", "api_token"));
+  SecretFilter acme;
+  acme.tenant = "acme";
+  EXPECT_EQ(store->list_secrets(acme)->size(), 1u);
+  EXPECT_EQ(store->list_secrets(SecretFilter{})->size(), 2u);
+  EXPECT_FALSE(store->delete_secrets(SecretFilter{}));  // an empty filter would delete everything: refused
+  EXPECT_EQ(*store->delete_secrets(acme), 1u);
+  EXPECT_EQ(store->list_secrets(SecretFilter{})->size(), 1u);
+  s.key_id = "k2";
+  std::vector<SealedSecret> rotated{s};
+  ASSERT_TRUE(store->replace_secrets(rotated));
+  EXPECT_EQ((*store->get_secret("crm", "globex", "api_token"))->key_id, "k2");
+}
+
+}  // namespace
+}  // namespace bulkhead::store
