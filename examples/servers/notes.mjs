@@ -29,6 +29,21 @@ server.registerTool(
   }),
 );
 
+server.registerTool(
+  "whoami",
+  {
+    description: "Which upstream credential this process holds (Bulkhead gives each tenant's process its own).",
+    inputSchema: {},
+    annotations: { readOnlyHint: true },
+  },
+  async () => {
+    const token = process.env.NOTES_API_TOKEN ?? "";
+    // Never print a whole credential: a prefix and the length identify it well enough for the demo.
+    const shown = token ? `${token.slice(0, 10)}... (${token.length} characters)` : "(none)";
+    return { content: [{ type: "text", text: `notes process ${process.pid} holds credential ${shown}` }] };
+  },
+);
+
 server.registerResource(
   "all-notes",
   "notes://all",

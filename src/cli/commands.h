@@ -24,6 +24,13 @@ void add_demo_command(CLI::App& app, CommandContext& context);   // demo_command
 void add_scan_command(CLI::App& app, CommandContext& context);   // scan_command.cc
 void add_policy_command(CLI::App& app, CommandContext& context);  // policy_command.cc
 void add_audit_command(CLI::App& app, CommandContext& context);   // audit_command.cc
+void add_token_command(CLI::App& app, CommandContext& context);   // token_command.cc
+void add_secrets_command(CLI::App& app, CommandContext& context); // secrets_command.cc
+
+// Sends SIGHUP to the pid in `pid_file` (a ready file's JSON, or a bare pid); prints `what_happens`. Exit code.
+int signal_reload(std::string_view command, const std::string& pid_file, std::string_view what_happens);
+// Who runs a CLI command, for revocation and audit records: "cli:<user>".
+std::string cli_actor();
 
 // Runs the gateway described by the config file until SIGINT/SIGTERM (serve_command.cc). Writes `ready_file`
 // (JSON: pid, listen, url) once every listener accepts. Returns the process exit code.
@@ -41,6 +48,9 @@ struct DemoIdentity {
   std::filesystem::path token_file;
 };
 core::Result<std::vector<DemoIdentity>> prepare_demo_identities(const std::filesystem::path& demo_dir);
+// Demo upstream credentials (demo_identity.cc): each tenant's secret for every upstream secret the demo config
+// names, stored once (sealed) in the demo's store.
+core::Result<void> prepare_demo_secrets(const std::filesystem::path& config_file);
 // A JWT-SVID for `spiffe_id` (trust domain acme.test or globex.test) signed with the demo key in `var_dir`.
 core::Result<std::string> mint_demo_svid(const std::filesystem::path& var_dir, std::string_view spiffe_id,
                                          std::chrono::seconds lifetime);

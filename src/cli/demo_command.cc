@@ -63,6 +63,11 @@ void add_demo_command(CLI::App& app, CommandContext& context) {
       fmt::print("{}\n", *token);
       return;
     }
+    if (auto stored = prepare_demo_secrets(demo_dir / "bulkhead.toml"); !stored) {
+      fmt::print(stderr, "bulkhead demo: {}\n", stored.error().message);
+      context.exit_code = 2;
+      return;
+    }
     std::string who;
     for (const auto& identity : *identities) {
       who += fmt::format("    tenant {:<7} agent {}  token: {}\n", identity.tenant, identity.spiffe_id,
@@ -77,6 +82,13 @@ void add_demo_command(CLI::App& app, CommandContext& context) {
         "  try:  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:{0}/mcp --transport http --method tools/list \\\n"
         "          --header \"Authorization: Bearer $(cat " + acme_token + ")\"\n"
         "  without a token the gateway answers 401 (see /.well-known/oauth-protected-resource).\n"
+        "  task tokens: exchange the agent's SVID for a 5-minute token scoped to one task (docs/tokens.md):\n"
+        "    SVID=$(cat " + acme_token + ")\n"
+        "    curl -s http://127.0.0.1:{0}/oauth/token -H \"Authorization: Bearer $SVID\" \\\n"
+        "      -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange \\\n"
+        "      -d subject_token_type=urn:ietf:params:oauth:token-type:jwt -d subject_token=$SVID \\\n"
+        "      -d task=ticket-1 -d scope='notes__*'\n"
+        "  each tenant gets its own notes process holding only its own credential (try notes__whoami as acme).\n"
         "  Ctrl-C stops it.\n\n";
     context.exit_code = run_gateway((demo_dir / "bulkhead.toml").string(), "", banner);
   });

@@ -1,10 +1,5 @@
 // `bulkhead policy check DIR | lint DIR | eval ... | reload --pid-file F` (docs/policy.md).
 // Exit codes: 0 ok / allow, 1 negative result (errors in policies, lint warnings, deny), 2 usage or input error.
-#include <signal.h>
-#include <sys/types.h>
-
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -190,36 +185,6 @@ int run_eval_batch(const PolicyFlags& flags) {
   return 0;
 }
 
-int run_reload(const PolicyFlags& flags) {
-  if (flags.pid_file.empty()) {
-    std::cerr << "bulkhead policy reload: --pid-file FILE is required (the gateway's --ready-file, or a file "
-                 "holding its pid)\n";
-    return 2;
-  }
-  std::string text;
-  if (!read_file(flags.pid_file, text)) {
-    std::cerr << "bulkhead policy reload: cannot read " << flags.pid_file << "\n";
-    return 2;
-  }
-  std::int64_t pid = 0;
-  if (auto json = json::parse(text); json && json->is_object() && json->find("pid") != nullptr &&
-                                     json->find("pid")->is_integer()) {
-    pid = json->find("pid")->as_int();
-  } else if (json && json->is_integer()) {
-    pid = json->as_int();
-  }
-  if (pid <= 1) {
-    std::cerr << "bulkhead policy reload: no pid in " << flags.pid_file << "\n";
-    return 2;
-  }
-  if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) {
-    std::cerr << "bulkhead policy reload: cannot signal pid " << pid << ": " << std::strerror(errno) << "\n";
-    return 1;
-  }
-  std::cout << "sent SIGHUP to " << pid << "; the gateway keeps its current policies if the new set is rejected\n";
-  return 0;
-}
-
 }  // namespace
 
 void add_policy_command(CLI::App& app, CommandContext& context) {
@@ -247,7 +212,10 @@ void add_policy_command(CLI::App& app, CommandContext& context) {
 
   CLI::App* reload = policy->add_subcommand("reload", "ask a running gateway to reload its policies (SIGHUP)");
   reload->add_option("--pid-file", flags->pid_file, "the gateway's --ready-file (JSON with pid) or a pid file");
-  reload->callback([flags, &context] { context.exit_code = run_reload(*flags); });
+  reload->callback([flags, &context] {
+    context.exit_code = signal_reload("bulkhead policy reload", flags->pid_file,
+                                      "the gateway keeps its current policies if the new set is rejected");
+  });
 }
 
 }  // namespace bulkhead::cli

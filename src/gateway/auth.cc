@@ -50,25 +50,67 @@ core::Result<void> GatewayImpl::init_identity() {
   return {};
 }
 
+core::Result<identity::Principal> GatewayImpl::verify_workload(const http::Request& request) {
+  core::Result<identity::Principal> principal = core::fail(Reason::unauthenticated,
+      "authenticate with a JWT-SVID (Authorization: Bearer) or an X.509-SVID client certificate");
+  if (auto token = bearer_token(request)) {
+    principal = token->empty() ? core::fail(Reason::unauthenticated, "Authorization header is not \"Bearer <token>\"")
+                               : verifier_->verify_jwt(*token);
+  } else if (!request.peer_certificates_der.empty()) {
+    principal = verifier_->verify_certificate(request.peer_certificates_der);
+  }
+  if (!principal) {
+    spdlog::warn("authentication refused reason={} remote={}: {}", core::reason_name(principal.error().reason),
+                 request.remote_address, principal.error().message);
+  }
+  return principal;
+}
+
+core::Result<Caller> GatewayImpl::authenticate_task_token(const http::Request& request, std::string_view token,
+                                                          std::string& principal_seen) {
+  auto verified = tokens_->verify(token);
+  audit_revocations(tokens_->take_unaudited());  // what another process revoked is on record once seen
+  if (!verified) {
+    spdlog::warn("task token refused reason={} remote={}: {}", core::reason_name(verified.error().reason),
+                 request.remote_address, verified.error().message);
+    return std::unexpected(verified.error());
+  }
+  Caller caller;
+  caller.principal = (*verified)->holder();
+  caller.tenant = (*verified)->tenant;
+  principal_seen = caller.principal;
+  // The token names the tenant; a header naming another one is a tenant switch, refused.
+  if (auto named = request.headers.get(kTenantHeader); named && *named != caller.tenant) {
+    spdlog::warn("tenant refused reason=tenant_not_bound principal={} tenant={}: the task token is for tenant {}",
+                 caller.principal, *named, caller.tenant);
+    return core::fail(Reason::tenant_not_bound,
+                      fmt::format("the task token is for tenant '{}', not the Bulkhead-Tenant header's", caller.tenant));
+  }
+  // Bindings can change after the token was issued (offboarding): the holder must still act for the tenant.
+  if (!tenants_.is_bound(caller.principal, caller.tenant)) {
+    spdlog::warn("tenant refused reason=tenant_not_bound principal={} tenant={}: no longer bound", caller.principal,
+                 caller.tenant);
+    return core::fail(Reason::tenant_not_bound, fmt::format("this workload no longer acts for tenant '{}'", caller.tenant));
+  }
+  caller.task = std::move(*verified);
+  return caller;
+}
+
 core::Result<Caller> GatewayImpl::authenticate(const http::Request& request, std::string& principal_seen) {
   Caller caller;
   std::vector<std::string> bound;
   if (config_.auth.mode == AuthMode::none) {
     caller.principal = std::string(kAnonymousPrincipal);
   } else {
-    core::Result<identity::Principal> principal = core::fail(Reason::unauthenticated,
-        "authenticate with a JWT-SVID (Authorization: Bearer) or an X.509-SVID client certificate");
-    if (auto token = bearer_token(request)) {
-      principal = token->empty() ? core::fail(Reason::unauthenticated, "Authorization header is not \"Bearer <token>\"")
-                                 : verifier_->verify_jwt(*token);
-    } else if (!request.peer_certificates_der.empty()) {
-      principal = verifier_->verify_certificate(request.peer_certificates_der);
+    if (auto token = bearer_token(request); token && !token->empty() && tokens_ && tokens_->is_task_token(*token)) {
+      return authenticate_task_token(request, *token, principal_seen);
     }
-    if (!principal) {
-      spdlog::warn("authentication refused reason={} remote={}: {}", core::reason_name(principal.error().reason),
-                   request.remote_address, principal.error().message);
-      return std::unexpected(principal.error());
+    if (config_.auth.require_task_token) {
+      return core::fail(Reason::unauthenticated,
+                        "this gateway accepts only task tokens: exchange your workload identity at POST /oauth/token");
     }
+    auto principal = verify_workload(request);
+    if (!principal) return std::unexpected(principal.error());
     caller.principal = std::move(principal->spiffe_id);
     principal_seen = caller.principal;
     bound = tenants_.tenants_of(caller.principal);
@@ -122,6 +164,10 @@ http::Response GatewayImpl::resource_metadata(std::string_view path) const {
   doc.set("bearer_methods_supported", json::Value(json::Array{json::Value("header")}));
   doc.set("resource_name", "Bulkhead MCP gateway");
   doc.set("tls_client_certificate_bound_access_tokens", false);
+  if (tokens_) {
+    // Task tokens come from this gateway's own token endpoint (RFC 8693 exchange of a workload identity).
+    doc.set("authorization_servers", json::Value(json::Array{json::Value(tokens_->options().issuer)}));
+  }
   http::Response response;
   response.headers.set("Content-Type", "application/json");
   response.headers.set("Cache-Control", "max-age=300");

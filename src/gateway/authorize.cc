@@ -41,8 +41,9 @@ std::string join_ids(const std::vector<std::string>& ids) {
 }
 
 // The policy request for an item of upstream `upstream` (DESIGN.md mapping). `labels` backs `facts.labels`.
-void describe(const Config& config, const ClientSession& session, ListKind kind, std::string_view exposed,
-              std::size_t upstream, std::string_view upstream_name, ToolLabels& labels, policy::CallFacts& facts) {
+void describe(const Config& config, const ClientSession& session, const Caller* caller, ListKind kind,
+              std::string_view exposed, std::size_t upstream, std::string_view upstream_name, ToolLabels& labels,
+              policy::CallFacts& facts) {
   const UpstreamEntry& entry = config.upstreams[upstream];
   labels = kind == ListKind::tools ? entry.labels_of(upstream_name) : ToolLabels{entry.classification, {}};
   facts.agent = session.principal;
@@ -53,6 +54,11 @@ void describe(const Config& config, const ClientSession& session, ListKind kind,
   facts.upstream = entry.upstream.name;
   facts.classification = labels.classification;
   facts.labels = labels.labels;
+  if (caller != nullptr && caller->task) {
+    facts.scopes = caller->task->scope.entries();
+    facts.task = caller->task->task;
+    facts.delegated_by = caller->task->delegated_by();
+  }
 }
 
 }  // namespace
@@ -71,6 +77,14 @@ core::Result<void> GatewayImpl::load_policies() {
 }
 
 void GatewayImpl::reload() {
+  if (tokens_) {
+    // After `bulkhead token rotate-key`: sign with the new key, keep verifying with the previous one.
+    if (auto keys = tokens_->reload_keys(); !keys) {
+      spdlog::error("task-token keys not reloaded, the loaded ones stay: {}", keys.error().message);
+    } else {
+      spdlog::info("task-token keys reloaded: {} in the JWKS", tokens_->jwks().find("keys")->as_array().size());
+    }
+  }
   if (config_.policy.dir.empty()) {
     spdlog::info("reload: no [policy] dir configured, nothing to reload");
     return;
@@ -93,13 +107,14 @@ void GatewayImpl::reload() {
   record_later(lifecycle_record("policy_reload", nullptr, std::move(detail)));
 }
 
-std::optional<mcp::Message> GatewayImpl::authorize(const ClientSession& session, const json::Value& id, ListKind kind,
-                                                   std::string_view exposed, std::size_t upstream,
-                                                   std::string_view upstream_name, const json::Value* arguments) {
+std::optional<mcp::Message> GatewayImpl::authorize(const ClientSession& session, const Caller* caller,
+                                                   const json::Value& id, ListKind kind, std::string_view exposed,
+                                                   std::size_t upstream, std::string_view upstream_name,
+                                                   const json::Value* arguments) {
   if (!policies_) return std::nullopt;
   ToolLabels labels;
   policy::CallFacts facts;
-  describe(config_, session, kind, exposed, upstream, upstream_name, labels, facts);
+  describe(config_, session, caller, kind, exposed, upstream, upstream_name, labels, facts);
   static const json::Value kNoArguments = json::Value::object();
   facts.arguments = arguments != nullptr ? arguments : &kNoArguments;
   const policy::Call call = policy::build_call(facts);
@@ -118,12 +133,14 @@ std::optional<mcp::Message> GatewayImpl::authorize(const ClientSession& session,
                          std::move(data));
 }
 
-bool GatewayImpl::may_list(const ClientSession& session, ListKind kind, std::string_view exposed,
-                           std::size_t upstream, std::string_view upstream_name) const {
+bool GatewayImpl::may_list(const ClientSession& session, const Caller* caller, ListKind kind,
+                           std::string_view exposed, std::size_t upstream, std::string_view upstream_name) const {
+  // A task token lists only what its scope covers (calls outside it are refused before policy runs).
+  if (caller != nullptr && caller->task && !caller->task->scope.covers(exposed)) return false;
   if (!policies_) return true;
   ToolLabels labels;
   policy::CallFacts facts;
-  describe(config_, session, kind, exposed, upstream, upstream_name, labels, facts);
+  describe(config_, session, caller, kind, exposed, upstream, upstream_name, labels, facts);
   const policy::Call call = policy::build_call(facts);
   return policy::may_list(*policies_, call.request, call.entities);
 }

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "gateway/gateway.h"
+#include "secrets/secrets.h"
 
 namespace bulkhead::gateway {
 namespace {
@@ -200,10 +201,7 @@ core::Result<void> parse_auth(const toml::table& root, Config& config) {
   options.cache_entries = static_cast<std::size_t>(*cache);
   auto task_only = get_value<bool>(*auth, "require_task_token", "auth", false);
   if (!task_only) return std::unexpected(task_only.error());
-  if (*task_only) {
-    return std::unexpected(config_error(
-        "[auth] require_task_token = true needs task tokens (POST /oauth/token), which this build does not provide yet"));
-  }
+  config.auth.require_task_token = *task_only;
   auto mode = get_value<std::string>(*auth, "mode", "auth", "workload");
   if (!mode) return std::unexpected(mode.error());
   if (*mode == "none") {
@@ -319,12 +317,95 @@ core::Result<void> parse_tenants(const toml::table& root, Config& config) {
   return {};
 }
 
+bool valid_header_name(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!token) return false;
+  }
+  return true;
+}
+
+bool valid_env_name(std::string_view name) {
+  if (name.empty() || name.size() > 128 || (name.front() >= '0' && name.front() <= '9')) return false;
+  for (char c : name) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+// credential_header / credential_format / credential_name of an http upstream: all or nothing.
+core::Result<void> parse_http_credential(const toml::table& table, UpstreamEntry& entry) {
+  const std::string& name = entry.upstream.name;
+  auto header = get_value<std::string>(table, "credential_header", "upstream", "");
+  auto format = get_value<std::string>(table, "credential_format", "upstream", entry.credential.format);
+  auto secret = get_value<std::string>(table, "credential_name", "upstream", "");
+  if (!header) return std::unexpected(header.error());
+  if (!format) return std::unexpected(format.error());
+  if (!secret) return std::unexpected(secret.error());
+  if (header->empty() != secret->empty()) {
+    return std::unexpected(config_error(fmt::format(
+        "upstream '{}': credential_header and credential_name go together (the header and the secret it carries)", name)));
+  }
+  if (header->empty()) {
+    if (table.get("credential_format") != nullptr) {
+      return std::unexpected(config_error(fmt::format("upstream '{}': credential_format needs credential_header", name)));
+    }
+    return {};
+  }
+  if (!valid_header_name(*header)) {
+    return std::unexpected(config_error(fmt::format("upstream '{}': credential_header '{}' is not a header name", name, *header)));
+  }
+  if (format->find("{secret}") == std::string::npos) {
+    return std::unexpected(config_error(fmt::format("upstream '{}': credential_format must contain {{secret}}", name)));
+  }
+  if (!secrets::valid_secret_name(*secret)) {
+    return std::unexpected(config_error(fmt::format("upstream '{}': credential_name must match [A-Za-z0-9._-]{{1,64}}", name)));
+  }
+  if (entry.upstream.headers.get(*header)) {
+    return std::unexpected(config_error(fmt::format(
+        "upstream '{}': header {} is both a static header and the tenant credential", name, *header)));
+  }
+  entry.credential.header = *header;
+  entry.credential.format = *format;
+  entry.credential.name = *secret;
+  return {};
+}
+
+// secret_env = { VAR = "secret name" } of a stdio upstream.
+core::Result<void> parse_secret_env(const toml::table& table, UpstreamEntry& entry) {
+  const toml::node* node = table.get("secret_env");
+  if (node == nullptr) return {};
+  const std::string& name = entry.upstream.name;
+  const toml::table* map = node->as_table();
+  if (map == nullptr) return std::unexpected(config_error(fmt::format("upstream '{}': secret_env must be a table", name)));
+  for (const auto& [var, value] : *map) {
+    auto secret = value.value<std::string>();
+    if (!secret || !secrets::valid_secret_name(*secret)) {
+      return std::unexpected(config_error(fmt::format(
+          "upstream '{}': secret_env {} must name a secret ([A-Za-z0-9._-]{{1,64}})", name, var.str())));
+    }
+    if (!valid_env_name(var.str())) {
+      return std::unexpected(config_error(fmt::format("upstream '{}': secret_env key '{}' is not an environment variable name",
+                                                      name, var.str())));
+    }
+    for (const auto& [static_var, unused] : entry.upstream.env) {
+      if (static_var == var.str()) {
+        return std::unexpected(config_error(fmt::format("upstream '{}': {} is in both env and secret_env", name, var.str())));
+      }
+    }
+    entry.credential.env.emplace_back(std::string(var.str()), *secret);
+  }
+  return {};
+}
+
 core::Result<UpstreamEntry> parse_upstream(const toml::table& table, const std::filesystem::path& origin,
                                            std::chrono::milliseconds server_request_timeout) {
   if (auto r = reject_unknown_keys(table, "upstream",
                                    {"name", "transport", "url", "headers", "command", "args", "env", "cwd", "prefix",
                                     "request_timeout_ms", "connect_timeout_ms", "idle_stop_seconds", "max_processes",
-                                    "classification", "tools"});
+                                    "classification", "tools", "credential_header", "credential_format",
+                                    "credential_name", "secret_env"});
       !r) {
     return std::unexpected(r.error());
   }
@@ -394,7 +475,8 @@ core::Result<UpstreamEntry> parse_upstream(const toml::table& table, const std::
         u.headers.add(std::string(k.str()), *value);
       }
     }
-    for (auto key : {"command", "args", "env", "cwd", "idle_stop_seconds", "max_processes"}) {
+    if (auto credential = parse_http_credential(table, entry); !credential) return std::unexpected(credential.error());
+    for (auto key : {"command", "args", "env", "cwd", "idle_stop_seconds", "max_processes", "secret_env"}) {
       if (table.get(key) != nullptr) {
         return std::unexpected(config_error(fmt::format("upstream '{}': '{}' applies to stdio upstreams only", u.name, key)));
       }
@@ -427,9 +509,12 @@ core::Result<UpstreamEntry> parse_upstream(const toml::table& table, const std::
     auto max_processes = get_positive(table, "max_processes", "upstream", static_cast<std::int64_t>(u.max_processes));
     if (!max_processes) return std::unexpected(max_processes.error());
     u.max_processes = static_cast<std::size_t>(*max_processes);
-    if (table.get("url") != nullptr || table.get("headers") != nullptr) {
-      return std::unexpected(config_error(fmt::format("upstream '{}': url/headers apply to http upstreams only", u.name)));
+    for (auto key : {"url", "headers", "credential_header", "credential_format", "credential_name"}) {
+      if (table.get(key) != nullptr) {
+        return std::unexpected(config_error(fmt::format("upstream '{}': '{}' applies to http upstreams only", u.name, key)));
+      }
     }
+    if (auto credential = parse_secret_env(table, entry); !credential) return std::unexpected(credential.error());
   } else {
     return std::unexpected(config_error(
         fmt::format("upstream '{}': transport must be \"http\" or \"stdio\"{}", u.name, where(table))));
@@ -496,6 +581,85 @@ core::Result<void> parse_audit(const toml::table& root, Config& config) {
   return {};
 }
 
+const toml::table* optional_table(const toml::table& root, std::string_view name, core::Result<void>& problem) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return nullptr;
+  const toml::table* table = node->as_table();
+  if (table == nullptr) problem = std::unexpected(config_error(fmt::format("[{}] must be a table", name)));
+  return table;
+}
+
+core::Result<void> parse_tokens(const toml::table& root, Config& config) {
+  core::Result<void> problem;
+  const toml::table* tokens = optional_table(root, "tokens", problem);
+  if (!problem) return problem;
+  auto& t = config.tokens;
+  t.signing_key_file = resolve(config.path, "keys/tokens-ed25519.pem");
+  if (tokens == nullptr) {
+    if (config.auth.require_task_token) {
+      return std::unexpected(config_error("[auth] require_task_token = true needs a [tokens] section (task tokens)"));
+    }
+    return {};
+  }
+  if (auto r = reject_unknown_keys(*tokens, "tokens",
+                                   {"signing_key_file", "audience", "default_ttl_seconds", "max_ttl_seconds",
+                                    "max_delegation_depth"});
+      !r) {
+    return r;
+  }
+  t.enabled = true;
+  if (config.auth.mode != AuthMode::workload) {
+    return std::unexpected(config_error("[tokens] needs [auth] mode = \"workload\": task tokens are exchanged for workload identities"));
+  }
+  auto key = get_value<std::string>(*tokens, "signing_key_file", "tokens", "");
+  if (!key) return std::unexpected(key.error());
+  if (!key->empty()) t.signing_key_file = resolve(config.path, *key);
+  auto audience = get_value<std::string>(*tokens, "audience", "tokens", "");
+  if (!audience) return std::unexpected(audience.error());
+  if (tokens->get("audience") != nullptr && audience->empty()) {
+    return std::unexpected(config_error("[tokens] audience must not be empty"));
+  }
+  t.audience = *audience;
+  auto ttl = get_positive(*tokens, "default_ttl_seconds", "tokens", t.default_ttl.count());
+  auto max_ttl = get_positive(*tokens, "max_ttl_seconds", "tokens", t.max_ttl.count());
+  auto depth = get_positive(*tokens, "max_delegation_depth", "tokens", t.max_delegation_depth);
+  if (!ttl) return std::unexpected(ttl.error());
+  if (!max_ttl) return std::unexpected(max_ttl.error());
+  if (!depth) return std::unexpected(depth.error());
+  if (*ttl > *max_ttl) return std::unexpected(config_error("[tokens] default_ttl_seconds must not exceed max_ttl_seconds"));
+  if (*max_ttl > 86'400) return std::unexpected(config_error("[tokens] max_ttl_seconds is at most 86400 (task tokens are short-lived)"));
+  if (*depth > 16) return std::unexpected(config_error("[tokens] max_delegation_depth is at most 16"));
+  t.default_ttl = std::chrono::seconds(*ttl);
+  t.max_ttl = std::chrono::seconds(*max_ttl);
+  t.max_delegation_depth = static_cast<std::uint32_t>(*depth);
+  return {};
+}
+
+core::Result<void> parse_store_and_secrets(const toml::table& root, Config& config) {
+  core::Result<void> problem;
+  config.store.base_dir = config.path.empty() ? std::filesystem::path() : config.path.parent_path();
+  config.secrets.key_file = resolve(config.path, "keys/secrets.key");
+  if (const toml::table* store = optional_table(root, "store", problem)) {
+    if (auto r = reject_unknown_keys(*store, "store", {"url"}); !r) return r;
+    auto url = get_value<std::string>(*store, "url", "store", config.store.url);
+    if (!url) return std::unexpected(url.error());
+    if (!url->starts_with("sqlite://")) {
+      return std::unexpected(config_error(url->starts_with("postgres")
+                                              ? "[store] url: PostgreSQL is not in this build yet; use sqlite://<path>"
+                                              : "[store] url must be sqlite://<path>"));
+    }
+    config.store.url = *url;
+  }
+  if (!problem) return problem;
+  if (const toml::table* secrets = optional_table(root, "secrets", problem)) {
+    if (auto r = reject_unknown_keys(*secrets, "secrets", {"key_file"}); !r) return r;
+    auto key = get_value<std::string>(*secrets, "key_file", "secrets", "");
+    if (!key) return std::unexpected(key.error());
+    if (!key->empty()) config.secrets.key_file = resolve(config.path, *key);
+  }
+  return problem;
+}
+
 core::Result<void> check_upstreams(const Config& config) {
   std::set<std::string> names;
   for (const auto& entry : config.upstreams) {
@@ -533,11 +697,10 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   for (const auto& [key, node] : root) {
     const auto k = key.str();
     if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant" || k == "policy" ||
-        k == "audit") {
+        k == "audit" || k == "tokens" || k == "store" || k == "secrets") {
       continue;
     }
-    if (k == "tokens" || k == "store" || k == "secrets" ||
-        k == "dlp" || k == "register" || k == "admin") {
+    if (k == "dlp" || k == "register" || k == "admin") {
       return std::unexpected(config_error(fmt::format(
           "[{}]{} is not supported by this build yet; remove it rather than run without the control it asks for", k,
           where(node))));
@@ -570,8 +733,19 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   if (auto r = check_upstreams(config); !r) return std::unexpected(r.error());
   if (auto r = parse_policy(root, config); !r) return std::unexpected(r.error());
   if (auto r = parse_audit(root, config); !r) return std::unexpected(r.error());
+  if (auto r = parse_tokens(root, config); !r) return std::unexpected(r.error());
+  if (auto r = parse_store_and_secrets(root, config); !r) return std::unexpected(r.error());
   return config;
 }
+
+bool Config::uses_credentials() const noexcept {
+  for (const auto& entry : upstreams) {
+    if (entry.credential.configured()) return true;
+  }
+  return false;
+}
+
+bool Config::uses_store() const noexcept { return tokens.enabled || uses_credentials(); }
 
 ToolLabels UpstreamEntry::labels_of(std::string_view tool) const {
   if (auto it = tools.find(std::string(tool)); it != tools.end()) return it->second;

@@ -36,12 +36,15 @@ asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Mess
   const std::string method = message.method;
   const auto started = clock_.steady_now();
   std::optional<audit::AuditRecord> trail;
-  if (audit_) trail = request_record(*session, message);
+  if (audit_) {
+    trail = request_record(*session, message);
+    describe_task(*trail, reply.caller);
+  }
   mcp::Message response;
   if (method == "ping") {
     response = mcp::make_result(message.id, json::Value::object());
   } else if (auto kind = list_kind_of_method(method)) {
-    response = co_await aggregate(session, *kind, std::move(message));
+    response = co_await aggregate(session, *kind, std::move(message), reply);
   } else if (method == "tools/call") {
     response = co_await route_by_name(session, ListKind::tools, std::move(message), reply);
   } else if (method == "prompts/get") {
@@ -78,6 +81,7 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
   std::optional<audit::AuditRecord> trail;
   if (audit_) {
     trail = forward_record(*session, index, message);
+    describe_task(*trail, reply.caller);
     audit::AuditRecord decision = *trail;
     decision.decision = audit::Decision::allow;
     auto durable = co_await record(std::move(decision));
@@ -116,7 +120,7 @@ asio::awaitable<mcp::Message> GatewayImpl::route_by_name(const SessionPtr& sessi
   auto routed = co_await resolve_name(session, kind, *name);
   if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
   std::optional<mcp::Message> denied =
-      authorize(*session, message.id, kind, *name, routed->upstream, routed->name, message.params.find("arguments"));
+      authorize(*session, reply.caller, message.id, kind, *name, routed->upstream, routed->name, message.params.find("arguments"));
   if (denied) {
     mcp::Message refusal = std::move(*denied);
     co_return refusal;
@@ -132,7 +136,7 @@ asio::awaitable<mcp::Message> GatewayImpl::route_by_uri(const SessionPtr& sessio
   if (uri == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.uri", message.method));
   auto owner = co_await resolve_uri(session, *uri);
   if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
-  std::optional<mcp::Message> denied = authorize(*session, message.id, ListKind::resources, *uri, *owner, *uri, nullptr);
+  std::optional<mcp::Message> denied = authorize(*session, reply.caller, message.id, ListKind::resources, *uri, *owner, *uri, nullptr);
   if (denied) {
     mcp::Message refusal = std::move(*denied);
     co_return refusal;
@@ -151,7 +155,7 @@ asio::awaitable<mcp::Message> GatewayImpl::complete(const SessionPtr& session, m
     auto routed = co_await resolve_name(session, ListKind::prompts, *name);
     if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
     std::optional<mcp::Message> denied =
-        authorize(*session, message.id, ListKind::prompts, *name, routed->upstream, routed->name, nullptr);
+        authorize(*session, reply.caller, message.id, ListKind::prompts, *name, routed->upstream, routed->name, nullptr);
     if (denied) {
       mcp::Message refusal = std::move(*denied);
       co_return refusal;
@@ -166,7 +170,7 @@ asio::awaitable<mcp::Message> GatewayImpl::complete(const SessionPtr& session, m
     auto owner = co_await resolve_uri(session, *uri);
     if (!owner) co_return error_for(message.id, owner.error().reason, owner.error().message, -32002);
     std::optional<mcp::Message> denied =
-        authorize(*session, message.id, ListKind::resources, *uri, *owner, *uri, nullptr);
+        authorize(*session, reply.caller, message.id, ListKind::resources, *uri, *owner, *uri, nullptr);
     if (denied) {
       mcp::Message refusal = std::move(*denied);
       co_return refusal;

@@ -52,19 +52,20 @@ core::Result<void> GatewayImpl::init() {
   });
   if (!server) return std::unexpected(server.error());
   server_ = std::move(*server);
-  return {};
-}
-
-void GatewayImpl::start() {
-  server_->start();
   if (config_.server.public_url_from_listen && config_.server.listen.front().port == 0) {
-    // Ephemeral port: the URL clients are told about (RFC 9728 metadata) names the port actually bound.
+    // Ephemeral port: the URL clients are told about (RFC 9728 metadata, task-token issuer) names the port bound.
     const auto& first = config_.server.listen.front();
     const bool v6 = first.host.find(':') != std::string::npos;
     config_.server.public_url = fmt::format("{}://{}{}{}:{}", config_.server.tls ? "https" : "http", v6 ? "[" : "",
                                             first.host, v6 ? "]" : "", server_->ports().front());
   }
+  return init_tokens();
+}
+
+void GatewayImpl::start() {
+  server_->start();
   schedule_sweep();
+  schedule_store_poll();
   start_jwks_refresh();
 }
 
@@ -114,6 +115,7 @@ void GatewayImpl::stop(std::function<void()> done) {
   if (draining_) return;
   draining_ = true;
   if (sweep_timer_) sweep_timer_->cancel();
+  if (store_poll_timer_) store_poll_timer_->cancel();
   for (auto& timer : jwks_timers_) timer->cancel();
   spdlog::info("draining: no new requests; waiting up to {} ms for in-flight ones",
                config_.server.shutdown_drain.count());

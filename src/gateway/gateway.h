@@ -52,6 +52,40 @@ struct ServerConfig {
 struct AuthConfig {
   AuthMode mode = AuthMode::workload;
   identity::VerifierOptions verifier;  // audience, clock skew, token size and cache limits
+  bool require_task_token = false;     // /mcp accepts only task tokens issued by this gateway
+};
+
+// Task tokens (module token): POST /oauth/token, /oauth/revoke, /oauth/introspect and /.well-known/jwks.json;
+// /mcp accepts the tokens. Needs [auth] mode = "workload" and the store.
+struct TokensConfig {
+  bool enabled = false;                    // a [tokens] section is present
+  std::filesystem::path signing_key_file;  // Ed25519 PEM; default <config dir>/keys/tokens-ed25519.pem
+  std::string audience;                    // `aud` of task tokens; empty = [server] public_url (as bound)
+  std::chrono::seconds default_ttl{300};
+  std::chrono::seconds max_ttl{900};
+  std::uint32_t max_delegation_depth = 4;
+};
+
+// The gateway's durable state (module store): revocations, issued tokens, sealed credentials. Opened when task
+// tokens or upstream credentials are configured.
+struct StoreConfig {
+  std::string url = "sqlite://var/bulkhead.db";
+  std::filesystem::path base_dir;  // relative sqlite paths resolve against the config file's folder
+};
+
+// Per-tenant upstream credentials (module secrets): the sealing key.
+struct SecretsConfig {
+  std::filesystem::path key_file;  // default <config dir>/keys/secrets.key; $BULKHEAD_SECRETS_KEY wins
+};
+
+// How an upstream receives the calling tenant's own credential. The client's Authorization header is never
+// forwarded; a tenant without the credential gets credential_missing.
+struct CredentialConfig {
+  std::string header;                    // http: header that carries it (credential_header)
+  std::string format = "Bearer {secret}";  // http: header value, {secret} replaced (credential_format)
+  std::string name;                      // http: the secret's name (credential_name)
+  std::vector<std::pair<std::string, std::string>> env;  // stdio: environment variable ← secret name (secret_env)
+  [[nodiscard]] bool configured() const noexcept { return !name.empty() || !env.empty(); }
 };
 
 // Data classification of what an upstream serves, visible to policies as resource.classification / labels.
@@ -65,6 +99,7 @@ struct UpstreamEntry {
   std::string prefix;  // exposed name = prefix + upstream tool/prompt name
   std::string classification = "internal";        // default for its tools, prompts and resources
   std::map<std::string, ToolLabels> tools;         // [upstream.tools.<upstream tool name>] overrides
+  CredentialConfig credential;
   // The classification and labels of one of its tools (by upstream name).
   [[nodiscard]] ToolLabels labels_of(std::string_view tool) const;
 };
@@ -94,7 +129,13 @@ struct Config {
   std::vector<identity::TenantBinding> tenants;  // [[tenant]]: who may act for which tenant
   PolicyConfig policy;
   AuditConfig audit;
+  TokensConfig tokens;
+  StoreConfig store;
+  SecretsConfig secrets;
   std::vector<UpstreamEntry> upstreams;
+  // True when the gateway needs the store (task tokens or upstream credentials).
+  [[nodiscard]] bool uses_store() const noexcept;
+  [[nodiscard]] bool uses_credentials() const noexcept;
 };
 
 // Reads and validates bulkhead.toml. Unknown keys, unsupported sections and unsafe combinations (auth mode

@@ -75,6 +75,17 @@ asio::awaitable<void> GatewayImpl::handle(http::Request& request, http::Response
     co_await stream.send(std::move(metadata));
     co_return;
   }
+  if (tokens_) {
+    if (path.starts_with("/oauth/")) {
+      co_await handle_oauth(request, stream);
+      co_return;
+    }
+    if (path == "/.well-known/jwks.json" || path == "/.well-known/oauth-authorization-server") {
+      http::Response document = path == "/.well-known/jwks.json" ? jwks_document() : authorization_server_metadata();
+      co_await stream.send(std::move(document));
+      co_return;
+    }
+  }
   http::Response response;
   response.headers.set("Content-Type", "application/json");
   if (path == "/healthz") {
@@ -139,6 +150,7 @@ asio::awaitable<void> GatewayImpl::handle_mcp(http::Request& request, http::Resp
   const Caller caller = std::move(*authenticated);
   reply.tenant_label = tenant_label(caller.tenant);
   reply.tenant = caller.tenant;
+  reply.caller = &caller;
   if (request.method == "POST") {
     co_await handle_post(request, reply, caller);
   } else if (request.method == "GET") {
@@ -285,6 +297,11 @@ asio::awaitable<void> GatewayImpl::handle_post(http::Request& request, Reply& re
     co_return;
   }
 
+  // A task token's scope bounds what this request may name (checked before policy, as the whole request).
+  if (auto needed = out_of_scope(caller, message)) {
+    co_await refuse_scope(reply, message, *needed);
+    co_return;
+  }
   session->last_used = clock_.steady_now();
   ++session->active_requests;
   struct ActiveGuard {

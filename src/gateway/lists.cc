@@ -63,6 +63,12 @@ asio::awaitable<core::Result<upstream::Session*>> GatewayImpl::ensure_upstream(c
   params.client_info = session->client_info.is_object() ? session->client_info : json::Value::object();
   params.client_capabilities =
       session->client_capabilities.is_object() ? session->client_capabilities : json::Value::object();
+  if (auto credentials = add_credentials(index, params); !credentials) {
+    // The tenant's own credential or nothing: never another tenant's, never a shared default.
+    slot.opening = false;
+    slot.opened->notify();
+    co_return std::unexpected(credentials.error());
+  }
   auto opened = co_await upstreams_[index]->open_session(std::move(params));
   slot.opening = false;
   slot.opened->notify();
@@ -124,7 +130,8 @@ asio::awaitable<core::Result<const json::Array*>> GatewayImpl::fetch_catalog(con
   co_return &*slot;
 }
 
-asio::awaitable<mcp::Message> GatewayImpl::aggregate(const SessionPtr& session, ListKind kind, mcp::Message message) {
+asio::awaitable<mcp::Message> GatewayImpl::aggregate(const SessionPtr& session, ListKind kind, mcp::Message message,
+                                                     const Reply& reply) {
   std::size_t offset = 0;
   if (const json::Value* cursor = message.params.find("cursor"); cursor != nullptr && !cursor->is_null()) {
     auto decoded = cursor->is_string() ? decode_cursor(kind, cursor->as_string()) : std::nullopt;
@@ -162,7 +169,7 @@ asio::awaitable<mcp::Message> GatewayImpl::aggregate(const SessionPtr& session, 
       }
       // Listed iff the caller could use it (docs/policy.md, list filtering); after the ownership check so a
       // hidden item never lets another upstream's item of the same name through.
-      if (!may_list(*session, kind, key, i, upstream_key)) continue;
+      if (!may_list(*session, reply.caller, kind, key, i, upstream_key)) continue;
       all.push_back(std::move(exposed));
     }
   }

@@ -233,6 +233,10 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     co_await listen(session, std::move(message), reply);
     co_return;
   }
+  if (auto needed = out_of_scope(caller, message)) {
+    co_await refuse_scope(reply, message, *needed);
+    co_return;
+  }
 
   mcp::Message response;
   const std::string method = message.method;
@@ -260,7 +264,7 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     message.params.erase("inputResponses");
     message.params.erase("requestState");
     if (auto kind = list_kind_of_method(method)) {
-      response = co_await aggregate(session, *kind, std::move(message));
+      response = co_await aggregate(session, *kind, std::move(message), reply);
     } else if (method == "tools/call") {
       response = co_await route_by_name(session, ListKind::tools, std::move(message), reply);
     } else if (method == "prompts/get") {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "store/detail/epoch.h"
 #include "store/detail/factories.h"
 #include "store/detail/migrations.h"
 #include "store/detail/sqlite.h"
@@ -55,7 +56,8 @@ IssuedToken issued_from(const Statement& row) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Connection connection, const core::Clock& clock) : db_(std::move(connection)), clock_(clock) {}
+  SqliteStore(Connection connection, EpochFile epoch, const core::Clock& clock)
+      : db_(std::move(connection)), epoch_(std::move(epoch)), clock_(clock) {}
 
   core::Result<void> init() {
     // WAL: readers (the gateway) never block the CLI's writes; FULL: a committed revocation survives power loss.
@@ -75,7 +77,11 @@ class SqliteStore final : public Store {
     return version;
   }
 
-  core::Result<bool> changed() override {
+  core::Result<std::int64_t> data_version() override {
+    // Fast path: no writer bumped the shared epoch and the last real check is less than a second old.
+    const std::uint64_t epoch = epoch_.load();
+    const auto now = clock_.steady_now();
+    if (version_ && epoch == epoch_seen_ && now - version_checked_ < std::chrono::seconds(1)) return *version_;
     auto stmt = cached(data_version_, "PRAGMA data_version");
     if (!stmt) return std::unexpected(stmt.error());
     auto row = (*stmt)->step();
@@ -83,32 +89,33 @@ class SqliteStore final : public Store {
     const std::int64_t version = ok ? (*stmt)->int64(0) : 0;
     (*stmt)->reset();
     if (!ok) return std::unexpected(db_.error("PRAGMA data_version"));
-    const bool moved = !seen_version_ || *seen_version_ != version;
-    seen_version_ = version;
-    return moved;
+    version_ = version;
+    epoch_seen_ = epoch;
+    version_checked_ = now;
+    return version;
   }
 
   core::Result<void> add_revocations(std::span<Revocation> revocations) override {
     auto tx = Transaction::begin(db_);
     if (!tx) return std::unexpected(tx.error());
     auto stmt = cached(insert_revocation_,
-                       "INSERT INTO revocations (kind, value, revoked_at_ms, expires_at_s, actor, reason) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                       "INSERT INTO revocations (kind, value, revoked_at_ms, expires_at_s, actor, reason, audited_at_ms) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!stmt) return std::unexpected(stmt.error());
     for (Revocation& r : revocations) {
       (*stmt)->bind(1, revocation_kind_name(r.kind)).bind(2, r.value).bind(3, r.revoked_at_ms);
-      (*stmt)->bind(4, r.expires_at_s).bind(5, r.actor).bind(6, r.reason);
+      (*stmt)->bind(4, r.expires_at_s).bind(5, r.actor).bind(6, r.reason).bind(7, r.audited_at_ms);
       auto done = (*stmt)->run();
       (*stmt)->reset();
       if (!done) return std::unexpected(db_.error("inserting a revocation"));
       r.id = sqlite3_last_insert_rowid(db_.handle());
     }
-    return tx->commit();
+    return committed(tx->commit());
   }
 
   core::Result<std::vector<Revocation>> revocations_after(std::int64_t id) override {
     auto stmt = cached(revocations_after_,
-                       "SELECT id, kind, value, revoked_at_ms, expires_at_s, actor, reason FROM revocations "
+                       "SELECT id, kind, value, revoked_at_ms, expires_at_s, actor, reason, audited_at_ms FROM revocations "
                        "WHERE id > ?1 ORDER BY id");
     if (!stmt) return std::unexpected(stmt.error());
     (*stmt)->bind(1, id);
@@ -133,10 +140,49 @@ class SqliteStore final : public Store {
       r.expires_at_s = (*stmt)->int64(4);
       r.actor = (*stmt)->text(5);
       r.reason = (*stmt)->text(6);
+      r.audited_at_ms = (*stmt)->int64(7);
       out.push_back(std::move(r));
     }
     (*stmt)->reset();
     return out;
+  }
+
+  core::Result<void> mark_revocations_audited(std::span<const std::int64_t> ids, std::int64_t at_ms) override {
+    return mark_audited("revocations", ids, at_ms);
+  }
+
+  core::Result<void> add_admin_event(AdminEvent& e) override {
+    auto stmt = db_.prepare("INSERT INTO admin_events (at_ms, actor, event, tenant, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, e.at_ms).bind(2, e.actor).bind(3, e.event).bind(4, e.tenant).bind(5, e.detail.empty() ? "{}" : e.detail);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("recording an administrative event"));
+    e.id = sqlite3_last_insert_rowid(db_.handle());
+    return committed({});
+  }
+
+  core::Result<std::vector<AdminEvent>> unaudited_admin_events() override {
+    auto stmt = db_.prepare(
+        "SELECT id, at_ms, actor, event, tenant, detail FROM admin_events WHERE audited_at_ms = 0 ORDER BY id");
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<AdminEvent> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(db_.error("reading administrative events"));
+      if (!*row) break;
+      AdminEvent e;
+      e.id = stmt->int64(0);
+      e.at_ms = stmt->int64(1);
+      e.actor = stmt->text(2);
+      e.event = stmt->text(3);
+      e.tenant = stmt->text(4);
+      e.detail = stmt->text(5);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  core::Result<void> mark_admin_events_audited(std::span<const std::int64_t> ids, std::int64_t at_ms) override {
+    return mark_audited("admin_events", ids, at_ms);
   }
 
   core::Result<std::size_t> prune_revocations(std::int64_t before_s) override {
@@ -192,7 +238,7 @@ class SqliteStore final : public Store {
     auto done = (*stmt)->run();
     (*stmt)->reset();
     if (!done) return std::unexpected(db_.error("storing a secret"));
-    return {};
+    return committed({});
   }
 
   core::Result<std::optional<SealedSecret>> get_secret(std::string_view upstream, std::string_view tenant,
@@ -235,7 +281,9 @@ class SqliteStore final : public Store {
     if (!stmt) return std::unexpected(stmt.error());
     stmt->bind(1, f.upstream).bind(2, f.tenant).bind(3, f.name);
     if (auto done = stmt->run(); !done) return std::unexpected(db_.error("deleting secrets"));
-    return static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+    const auto count = static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+    epoch_.bump();
+    return count;
   }
 
   core::Result<void> replace_secrets(std::span<const SealedSecret> secrets) override {
@@ -244,10 +292,30 @@ class SqliteStore final : public Store {
     for (const SealedSecret& s : secrets) {
       if (auto put = put_secret(s); !put) return put;
     }
-    return tx->commit();
+    return committed(tx->commit());
   }
 
  private:
+  core::Result<void> mark_audited(std::string_view table, std::span<const std::int64_t> ids, std::int64_t at_ms) {
+    auto tx = Transaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    auto stmt = db_.prepare(fmt::format("UPDATE {} SET audited_at_ms = ?1 WHERE id = ?2 AND audited_at_ms = 0", table));
+    if (!stmt) return std::unexpected(stmt.error());
+    for (std::int64_t id : ids) {
+      stmt->bind(1, at_ms).bind(2, id);
+      auto done = stmt->run();
+      stmt->reset();
+      if (!done) return std::unexpected(db_.error(fmt::format("marking {} audited", table)));
+    }
+    return tx->commit();
+  }
+
+  // Others must notice this commit: bump the shared epoch after it (a reader that sees the bump sees the commit).
+  core::Result<void> committed(core::Result<void> result) {
+    if (result) epoch_.bump();
+    return result;
+  }
+
   core::Result<Statement*> cached(std::optional<Statement>& slot, std::string_view sql) {
     if (!slot) {
       auto stmt = db_.prepare(sql);
@@ -264,8 +332,11 @@ class SqliteStore final : public Store {
   }
 
   Connection db_;
+  EpochFile epoch_;
   const core::Clock& clock_;
-  std::optional<std::int64_t> seen_version_;
+  std::optional<std::int64_t> version_;
+  std::uint64_t epoch_seen_ = 0;
+  std::chrono::steady_clock::time_point version_checked_;
   std::optional<Statement> schema_version_, data_version_, insert_revocation_, revocations_after_, insert_issued_,
       put_secret_, get_secret_;
 };
@@ -286,7 +357,9 @@ core::Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& pa
   auto connection = Connection::open(path.string());
   if (!connection) return std::unexpected(connection.error());
   if (!existed) ::chmod(path.c_str(), 0600);
-  auto store = std::make_unique<SqliteStore>(std::move(*connection), clock);
+  auto epoch = EpochFile::open(std::filesystem::path(path.string() + "-epoch"));
+  if (!epoch) return std::unexpected(epoch.error());
+  auto store = std::make_unique<SqliteStore>(std::move(*connection), std::move(*epoch), clock);
   if (auto ready = store->init(); !ready) return std::unexpected(ready.error());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -38,6 +38,7 @@ struct Revocation {
   std::int64_t expires_at_s = 0;  // jti: the token's exp (the row may be pruned after it); 0 = never
   std::string actor;              // who revoked (SPIFFE ID, "cli:<user>")
   std::string reason;             // free text ("task ended", "offboarding", ...)
+  std::int64_t audited_at_ms = 0;  // when a gateway put it in the audit log (0 = not yet: the CLI wrote it)
 };
 
 // One task token the gateway issued (an index for operations and reports; the token itself is never stored).
@@ -73,6 +74,18 @@ struct SealedSecret {
   std::int64_t updated_at_ms = 0;
 };
 
+// An administrative action taken outside a gateway (a CLI command). The audit log has one writer, the gateway:
+// it writes these as lifecycle records and marks them audited.
+struct AdminEvent {
+  std::int64_t id = 0;
+  std::int64_t at_ms = 0;
+  std::string actor;   // "cli:<user>"
+  std::string event;   // "secret_set", "secret_removed", "secrets_key_rotated", ...
+  std::string tenant;  // when the action concerns one tenant
+  std::string detail;  // a JSON object (never a secret value)
+  std::int64_t audited_at_ms = 0;
+};
+
 struct SecretFilter {
   std::string upstream;  // empty = any
   std::string tenant;
@@ -90,13 +103,17 @@ class Store {
 
   // The schema version (highest applied migration).
   [[nodiscard]] virtual core::Result<std::int64_t> schema_version() = 0;
-  // True when another connection committed since the previous call (the first call returns true).
-  [[nodiscard]] virtual core::Result<bool> changed() = 0;
+  // A number that changes whenever another connection commits (SQLite `PRAGMA data_version`); compare with the
+  // value seen last to learn that another process changed something.
+  [[nodiscard]] virtual core::Result<std::int64_t> data_version() = 0;
 
   // Durable (synchronous commit) before it returns.
   [[nodiscard]] virtual core::Result<void> add_revocations(std::span<Revocation> revocations) = 0;
   [[nodiscard]] virtual core::Result<std::vector<Revocation>> revocations_after(std::int64_t id) = 0;
-  // Drops jti revocations whose token expired before `now_s` (minus nothing: callers add their clock skew).
+  // Marks revocations as written to the audit log (a gateway audits what the CLI revoked, once).
+  [[nodiscard]] virtual core::Result<void> mark_revocations_audited(std::span<const std::int64_t> ids,
+                                                                    std::int64_t at_ms) = 0;
+  // Drops jti revocations whose token expired before `before_s` (callers add their clock skew).
   [[nodiscard]] virtual core::Result<std::size_t> prune_revocations(std::int64_t before_s) = 0;
 
   // Not synchronous: the audit log holds the durable record of every issue; this is an index.
@@ -112,6 +129,11 @@ class Store {
   [[nodiscard]] virtual core::Result<std::size_t> delete_secrets(const SecretFilter& filter) = 0;
   // Replaces every row given in one transaction (key rotation): all or nothing.
   [[nodiscard]] virtual core::Result<void> replace_secrets(std::span<const SealedSecret> secrets) = 0;
+
+  [[nodiscard]] virtual core::Result<void> add_admin_event(AdminEvent& event) = 0;  // sets event.id
+  [[nodiscard]] virtual core::Result<std::vector<AdminEvent>> unaudited_admin_events() = 0;  // oldest first
+  [[nodiscard]] virtual core::Result<void> mark_admin_events_audited(std::span<const std::int64_t> ids,
+                                                                     std::int64_t at_ms) = 0;
 };
 
 }  // namespace bulkhead::store

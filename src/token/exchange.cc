@@ -66,8 +66,11 @@ std::expected<Issued, OAuthError> TokenService::exchange(const identity::Princip
 
   if (is_task_token(request.subject_token)) {
     // Delegation (or narrowing one's own token): the caller becomes the holder of a child token.
-    auto parent = verify(request.subject_token);
-    if (!parent) return refuse("invalid_grant", parent.error().reason, fmt::format("subject_token: {}", parent.error().message));
+    auto verified = verify(request.subject_token);
+    if (!verified) {
+      return refuse("invalid_grant", verified.error().reason, fmt::format("subject_token: {}", verified.error().message));
+    }
+    const TaskTokenPtr parent = *verified;
     if (!request.actor_token.empty()) {
       if (s.svids == nullptr) return refuse("invalid_request", Reason::invalid_request, "actor tokens are not accepted here");
       auto actor = s.svids->verify_jwt(request.actor_token);

@@ -48,6 +48,8 @@ class Scope {
 };
 
 // The claims of a verified task token.
+struct TaskToken;
+using TaskTokenPtr = std::shared_ptr<const TaskToken>;  // verified tokens are immutable and shared with the cache
 struct TaskToken {
   std::string issuer;
   std::string subject;               // sub: the workload the task was issued to
@@ -163,7 +165,7 @@ class TokenService {
   [[nodiscard]] bool is_task_token(std::string_view token) const;
   // Signature, iss, aud, exp/nbf/iat with the clock skew, claim shapes, revocation (re-read from the store when
   // another process changed it). Errors: token_invalid, token_expired, token_revoked, internal_error (store).
-  [[nodiscard]] core::Result<TaskToken> verify(std::string_view token);
+  [[nodiscard]] core::Result<TaskTokenPtr> verify(std::string_view token);
   // RFC 7009 on behalf of `caller` (who must be the token's subject or one of its actors). A token that is not
   // ours or does not verify is no error (RFC 7009 §2.2); `unauthorized_client` otherwise refused.
   [[nodiscard]] std::expected<RevokeOutcome, OAuthError> revoke_token(const identity::Principal& caller,
@@ -173,6 +175,12 @@ class TokenService {
                                                    std::string reason);
   // RFC 7662: {"active": false} unless the token verifies and `caller` is bound to its tenant.
   [[nodiscard]] json::Value introspect(const identity::Principal& caller, std::string_view token);
+
+  // Re-reads revocations if another process changed the store (verify() does this itself).
+  [[nodiscard]] core::Result<void> refresh();
+  // Revocations not yet in the audit log (recorded by another process, or by this one): the caller audits them,
+  // then marks them with store::Store::mark_revocations_audited. Each is handed out once per process.
+  [[nodiscard]] std::vector<store::Revocation> take_unaudited();
 
   // The task-token keys as a JWKS document (current and previous).
   [[nodiscard]] const json::Value& jwks() const noexcept;
@@ -186,6 +194,13 @@ class TokenService {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Records a revocation in the store (durable before it returns) and counts the live issued tokens it covers.
+// `value` per kind: a jti; "<tenant>/<task>" ("*/<task>" = that task in every tenant); a tenant id; a SPIFFE ID.
+// Used by TokenService::revoke and by the CLI (which needs no signing key).
+[[nodiscard]] core::Result<RevokeOutcome> revoke_in_store(store::Store& store, store::Revocation revocation,
+                                                          const core::Clock& clock, std::chrono::seconds max_ttl,
+                                                          std::chrono::seconds clock_skew);
 
 // `bulkhead token rotate-key`: the current key becomes <file>.previous (refused while the old previous key may
 // still verify live tokens, unless `force`), a new key becomes current. Returns the new kid.

@@ -162,11 +162,76 @@ TEST(ConfigTest, IdentitySettingsAreValidated) {
 TEST(ConfigTest, UnknownKeysAndSectionsAreErrors) {
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n[auth]\nmode = \"none\"\n").find("lisen"),
             std::string::npos);
-  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[tokens]\nx = 1\n")
+  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[dlp]\nx = 1\n")
                 .find("not supported"),
             std::string::npos);
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[bogus]\n").find("bogus"),
             std::string::npos);
+}
+
+TEST(ConfigTest, TokensStoreAndSecrets) {
+  const std::string head = "[server]\nlisten = \"127.0.0.1:8080\"\n[[trust_domain]]\nname = \"acme.test\"\n"
+                           "jwks_file = \"acme.jwks\"\n[[tenant]]\nid = \"acme\"\nagents = [\"spiffe://acme.test/a\"]\n";
+  auto config = parse(head + "[tokens]\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->tokens.enabled);
+  EXPECT_TRUE(config->uses_store());
+  EXPECT_EQ(config->tokens.signing_key_file, "/etc/bulkhead/keys/tokens-ed25519.pem");
+  EXPECT_EQ(config->tokens.default_ttl.count(), 300);
+  EXPECT_EQ(config->tokens.max_ttl.count(), 900);
+  EXPECT_EQ(config->tokens.max_delegation_depth, 4u);
+  EXPECT_EQ(config->store.url, "sqlite://var/bulkhead.db");
+  EXPECT_EQ(config->store.base_dir, "/etc/bulkhead");
+  EXPECT_EQ(config->secrets.key_file, "/etc/bulkhead/keys/secrets.key");
+  config = parse(head + "[tokens]\nsigning_key_file = \"/k.pem\"\ndefault_ttl_seconds = 60\nmax_ttl_seconds = 120\n"
+                        "max_delegation_depth = 2\n[auth]\nrequire_task_token = true\n[store]\nurl = \"sqlite:///tmp/x.db\"\n"
+                        "[secrets]\nkey_file = \"s.key\"\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->auth.require_task_token);
+  EXPECT_EQ(config->tokens.signing_key_file, "/k.pem");
+  EXPECT_EQ(config->tokens.max_ttl.count(), 120);
+  EXPECT_EQ(config->store.url, "sqlite:///tmp/x.db");
+  EXPECT_EQ(config->secrets.key_file, "/etc/bulkhead/s.key");
+  EXPECT_FALSE(parse(head)->uses_store());
+  EXPECT_NE(error_of(head + "[tokens]\ndefault_ttl_seconds = 1000\n").find("must not exceed"), std::string::npos);
+  EXPECT_NE(error_of(head + "[tokens]\nmax_ttl_seconds = 100000\n").find("86400"), std::string::npos);
+  EXPECT_NE(error_of(head + "[tokens]\nttl = 3\n").find("ttl"), std::string::npos);
+  EXPECT_NE(error_of(head + "[store]\nurl = \"postgres://db\"\n").find("PostgreSQL"), std::string::npos);
+  EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[tokens]\n").find("workload"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, UpstreamCredentials) {
+  const std::string head = "[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n";
+  const std::string http = "[[upstream]]\nname = \"crm\"\ntransport = \"http\"\nurl = \"http://x/\"\n";
+  const std::string stdio = "[[upstream]]\nname = \"local\"\ntransport = \"stdio\"\ncommand = \"node\"\n";
+  auto config = parse(head + http + "credential_header = \"X-Api-Key\"\ncredential_format = \"Key {secret}\"\n"
+                                    "credential_name = \"api_key\"\n" + stdio + "secret_env = { API_TOKEN = \"api_token\" }\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->uses_credentials());
+  EXPECT_TRUE(config->uses_store());
+  EXPECT_EQ(config->upstreams[0].credential.header, "X-Api-Key");
+  EXPECT_EQ(config->upstreams[0].credential.format, "Key {secret}");
+  EXPECT_EQ(config->upstreams[0].credential.name, "api_key");
+  ASSERT_EQ(config->upstreams[1].credential.env.size(), 1u);
+  EXPECT_EQ(config->upstreams[1].credential.env[0].first, "API_TOKEN");
+  EXPECT_EQ(parse(head + http + "credential_header = \"Authorization\"\ncredential_name = \"t\"\n")->upstreams[0].credential.format,
+            "Bearer {secret}");
+  EXPECT_NE(error_of(head + http + "credential_header = \"X\"\n").find("go together"), std::string::npos);
+  EXPECT_NE(error_of(head + http + "credential_name = \"x\"\n").find("go together"), std::string::npos);
+  EXPECT_NE(error_of(head + http + "credential_header = \"X\"\ncredential_name = \"x\"\ncredential_format = \"x\"\n")
+                .find("{secret}"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + http + "credential_header = \"X Y\"\ncredential_name = \"x\"\n").find("header name"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + http + "headers = { X = \"v\" }\ncredential_header = \"x\"\ncredential_name = \"n\"\n")
+                .find("static header"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + http + "secret_env = { A = \"b\" }\n").find("stdio upstreams only"), std::string::npos);
+  EXPECT_NE(error_of(head + stdio + "credential_header = \"X\"\n").find("http upstreams only"), std::string::npos);
+  EXPECT_NE(error_of(head + stdio + "env = { A = \"1\" }\nsecret_env = { A = \"b\" }\n").find("both"), std::string::npos);
+  EXPECT_NE(error_of(head + stdio + "secret_env = { 1A = \"b\" }\n").find("environment variable"), std::string::npos);
+  EXPECT_NE(error_of(head + stdio + "secret_env = { A = \"b c\" }\n").find("name a secret"), std::string::npos);
 }
 
 TEST(ConfigTest, UpstreamValidation) {

@@ -43,11 +43,11 @@ TEST_F(SqliteStoreTest, CreatesPrivateFileAndAppliesMigrationsOnce) {
   EXPECT_EQ(st.st_mode & 0777, 0600);
   ASSERT_EQ(::stat(db().parent_path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700);
-  EXPECT_EQ(*store->schema_version(), 2);
+  EXPECT_EQ(*store->schema_version(), 3);
   store.reset();
   auto again = open();  // idempotent: reopening applies nothing and keeps the version
   ASSERT_TRUE(again);
-  EXPECT_EQ(*again->schema_version(), 2);
+  EXPECT_EQ(*again->schema_version(), 3);
 }
 
 TEST_F(SqliteStoreTest, RefusesUnknownUrlsAndNewerSchemas) {
@@ -69,8 +69,8 @@ TEST_F(SqliteStoreTest, RevocationsAreSeenByAnotherConnection) {
   auto gateway = open();
   auto cli = open();
   ASSERT_TRUE(gateway && cli);
-  EXPECT_TRUE(*gateway->changed());   // first call
-  EXPECT_FALSE(*gateway->changed());  // nothing happened since
+  const std::int64_t before = *gateway->data_version();
+  EXPECT_EQ(*gateway->data_version(), before);  // nothing happened since
   std::vector<Revocation> rows(2);
   rows[0].kind = RevocationKind::jti;
   rows[0].value = "jti-1";
@@ -82,7 +82,7 @@ TEST_F(SqliteStoreTest, RevocationsAreSeenByAnotherConnection) {
   rows[1].reason = "task ended";
   ASSERT_TRUE(cli->add_revocations(rows));
   EXPECT_GT(rows[1].id, rows[0].id);
-  EXPECT_TRUE(*gateway->changed());  // the CLI's commit is visible
+  EXPECT_NE(*gateway->data_version(), before);  // the CLI's commit is visible
   auto seen = gateway->revocations_after(0);
   ASSERT_TRUE(seen);
   ASSERT_EQ(seen->size(), 2u);
@@ -90,9 +90,48 @@ TEST_F(SqliteStoreTest, RevocationsAreSeenByAnotherConnection) {
   EXPECT_EQ((*seen)[1].value, "acme/t-1");
   EXPECT_EQ((*seen)[1].reason, "task ended");
   EXPECT_EQ(gateway->revocations_after(rows[0].id)->size(), 1u);
-  EXPECT_FALSE(*cli->changed() && *cli->changed());  // its own commits do not count as changes by others
-  EXPECT_EQ(*gateway->prune_revocations(101), 1u);   // the jti row expired; the task row never does
+  const std::int64_t cli_version = *cli->data_version();
+  ASSERT_TRUE(cli->add_revocations(std::span<Revocation>(rows.data(), 1)));
+  EXPECT_EQ(*cli->data_version(), cli_version);  // its own commits do not count as changes by others
+  rows.resize(2);
+  EXPECT_EQ(*gateway->prune_revocations(101), 2u);   // both jti rows expired; the task row never does
   EXPECT_EQ(gateway->revocations_after(0)->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, AWriteWithoutTheEpochBumpIsSeenWithinASecond) {
+  auto gateway = open();
+  ASSERT_TRUE(gateway);
+  const std::int64_t before = *gateway->data_version();
+  sqlite3* raw = nullptr;  // a writer that does not know the epoch file (e.g. the sqlite3 shell)
+  ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO revocations (kind, value, revoked_at_ms) VALUES ('jti', 'x', 1)", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  EXPECT_EQ(*gateway->data_version(), before);  // the cheap path: nothing bumped the epoch
+  clock_.advance(std::chrono::milliseconds(1001));
+  EXPECT_NE(*gateway->data_version(), before);  // at least once a second the real check runs
+}
+
+TEST_F(SqliteStoreTest, AdminEventsWaitUntilAudited) {
+  auto cli = open();
+  auto gateway = open();
+  AdminEvent e;
+  e.at_ms = 7;
+  e.actor = "cli:root";
+  e.event = "secret_set";
+  e.tenant = "acme";
+  e.detail = R"({"upstream":"crm","name":"api_token"})";
+  ASSERT_TRUE(cli->add_admin_event(e));
+  EXPECT_GT(e.id, 0);
+  auto pending = gateway->unaudited_admin_events();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].event, "secret_set");
+  EXPECT_EQ((*pending)[0].detail, e.detail);
+  const std::int64_t id = e.id;
+  ASSERT_TRUE(gateway->mark_admin_events_audited(std::span<const std::int64_t>(&id, 1), 9));
+  EXPECT_TRUE(gateway->unaudited_admin_events()->empty());
 }
 
 TEST_F(SqliteStoreTest, IssuedTokensFilterByTenantTaskAgentAndActivity) {

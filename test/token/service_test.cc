@@ -137,12 +137,12 @@ TEST_F(TokenServiceTest, ExchangeFromSvidIssuesASignedNarrowShortLivedToken) {
   EXPECT_EQ(issued.claims.tenant, "acme");  // the only tenant kA is bound to
   auto verified = service_->verify(issued.access_token);
   ASSERT_TRUE(verified) << verified.error().message;
-  EXPECT_EQ(verified->subject, kA);
-  EXPECT_EQ(verified->holder(), kA);
-  EXPECT_EQ(verified->task, "t-1");
-  EXPECT_EQ(verified->scope.to_string(), "notes__* everything__echo");
-  EXPECT_EQ(verified->expires_at_s, kNow + 300);
-  EXPECT_TRUE(verified->parents.empty());
+  EXPECT_EQ((*verified)->subject, kA);
+  EXPECT_EQ((*verified)->holder(), kA);
+  EXPECT_EQ((*verified)->task, "t-1");
+  EXPECT_EQ((*verified)->scope.to_string(), "notes__* everything__echo");
+  EXPECT_EQ((*verified)->expires_at_s, kNow + 300);
+  EXPECT_TRUE((*verified)->parents.empty());
   EXPECT_TRUE(service_->is_task_token(issued.access_token));
   EXPECT_FALSE(service_->is_task_token(svid(kA)));
   // Independently: the JWKS verifies the token and names the key by its RFC 7638 thumbprint.
@@ -232,15 +232,15 @@ TEST_F(TokenServiceTest, DelegationChainOfThreeNarrowsAndRecordsEveryHop) {
   const Issued c = issue(kC, to_c);
   auto verified = service_->verify(c.access_token);
   ASSERT_TRUE(verified) << verified.error().message;
-  EXPECT_EQ(verified->subject, kA);
-  EXPECT_EQ(verified->actors, (std::vector<std::string>{std::string(kC), std::string(kB)}));
-  EXPECT_EQ(verified->holder(), kC);
-  EXPECT_EQ(verified->delegated_by(), kB);
-  EXPECT_EQ(verified->parents, (std::vector<std::string>{a.claims.jti, b.claims.jti}));
-  EXPECT_EQ(verified->tenant, "acme");
-  EXPECT_EQ(verified->task, "t-1");
-  EXPECT_EQ(verified->scope.to_string(), "notes__add_note");
-  EXPECT_EQ(verified->expires_at_s, a.claims.expires_at_s);
+  EXPECT_EQ((*verified)->subject, kA);
+  EXPECT_EQ((*verified)->actors, (std::vector<std::string>{std::string(kC), std::string(kB)}));
+  EXPECT_EQ((*verified)->holder(), kC);
+  EXPECT_EQ((*verified)->delegated_by(), kB);
+  EXPECT_EQ((*verified)->parents, (std::vector<std::string>{a.claims.jti, b.claims.jti}));
+  EXPECT_EQ((*verified)->tenant, "acme");
+  EXPECT_EQ((*verified)->task, "t-1");
+  EXPECT_EQ((*verified)->scope.to_string(), "notes__add_note");
+  EXPECT_EQ((*verified)->expires_at_s, a.claims.expires_at_s);
   EXPECT_EQ(c.expires_in_s, a.claims.expires_at_s - now());
   // The act claim nests the prior actor (RFC 8693 §4.1).
   auto jws = identity::verify_jws(c.access_token, **identity::parse_jwks(json::serialize(service_->jwks())), 8192);
@@ -339,12 +339,20 @@ TEST_F(TokenServiceTest, RevocationsSurviveRestartAndAnotherProcessIsSeenOnTheNe
   }
   EXPECT_EQ(verify_reason(a.access_token), core::Reason::token_revoked);  // the very next verification
   EXPECT_TRUE(service_->verify(g.access_token));
+  // The gateway's service hands the CLI's revocation out once, to be audited and marked.
+  auto unaudited = service_->take_unaudited();
+  ASSERT_EQ(unaudited.size(), 1u);
+  EXPECT_EQ(unaudited[0].actor, "cli:root");
+  EXPECT_TRUE(service_->take_unaudited().empty());
+  const std::int64_t id = unaudited[0].id;
+  ASSERT_TRUE(store_->mark_revocations_audited(std::span<const std::int64_t>(&id, 1), 123));
   // Restart: a new service over a reopened database still refuses it.
   service_.reset();
   store_ = open_store();
   service_ = make_service(*store_);
   EXPECT_EQ(verify_reason(a.access_token), core::Reason::token_revoked);
   EXPECT_TRUE(service_->verify(g.access_token));
+  EXPECT_TRUE(service_->take_unaudited().empty());  // already audited before the restart
 }
 
 TEST_F(TokenServiceTest, RevokeByTaskTenantAndAgent) {

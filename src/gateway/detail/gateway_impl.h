@@ -23,6 +23,9 @@
 #include "mcp/mcp.h"
 #include "audit/audit.h"
 #include "policy/policy.h"
+#include "secrets/secrets.h"
+#include "store/store.h"
+#include "token/token.h"
 #include "upstream/upstream.h"
 
 namespace bulkhead::gateway::detail {
@@ -30,10 +33,12 @@ namespace bulkhead::gateway::detail {
 using SessionPtr = std::shared_ptr<ClientSession>;
 
 // Who is calling, as established by the transport (auth.cc): the authenticated workload (its SPIFFE ID; auth
-// mode "none": "anonymous") and the tenant it acts for (bound to it in config).
+// mode "none": "anonymous"; with a task token: the token's holder) and the tenant it acts for (bound to it in
+// config, or the task token's tenant).
 struct Caller {
   std::string principal;
   std::string tenant;
+  token::TaskTokenPtr task;  // the verified task token of this request, if it carried one
 };
 
 class GatewayImpl final : public Gateway {
@@ -71,6 +76,10 @@ class GatewayImpl final : public Gateway {
   core::Result<void> init_identity();
   // `principal_seen` gets the authenticated principal even when the tenant is then refused (for the audit record).
   [[nodiscard]] core::Result<Caller> authenticate(const http::Request& request, std::string& principal_seen);
+  // The workload behind a JWT-SVID bearer or an X.509-SVID client certificate (never a task token).
+  [[nodiscard]] core::Result<identity::Principal> verify_workload(const http::Request& request);
+  [[nodiscard]] core::Result<Caller> authenticate_task_token(const http::Request& request, std::string_view token,
+                                                             std::string& principal_seen);
   [[nodiscard]] std::string www_authenticate(core::Reason reason) const;
   [[nodiscard]] http::Response resource_metadata(std::string_view path) const;
   void start_jwks_refresh();
@@ -81,11 +90,40 @@ class GatewayImpl final : public Gateway {
   // authorize.cc: per-request policy and list filtering against the current PolicySet snapshot (none = allow).
   core::Result<void> load_policies();
   // nullopt = allowed; else the JSON-RPC error to answer (policy_denied with the deciding policy ids).
-  [[nodiscard]] std::optional<mcp::Message> authorize(const ClientSession& session, const json::Value& id,
-                                                      ListKind kind, std::string_view exposed, std::size_t upstream,
-                                                      std::string_view upstream_name, const json::Value* arguments);
-  [[nodiscard]] bool may_list(const ClientSession& session, ListKind kind, std::string_view exposed,
-                              std::size_t upstream, std::string_view upstream_name) const;
+  [[nodiscard]] std::optional<mcp::Message> authorize(const ClientSession& session, const Caller* caller,
+                                                      const json::Value& id, ListKind kind, std::string_view exposed,
+                                                      std::size_t upstream, std::string_view upstream_name,
+                                                      const json::Value* arguments);
+  // Listed iff within the task token's scope (if any) and the policy could permit it.
+  [[nodiscard]] bool may_list(const ClientSession& session, const Caller* caller, ListKind kind,
+                              std::string_view exposed, std::size_t upstream, std::string_view upstream_name) const;
+
+  // tokens.cc: the store, task tokens (/oauth/*, JWKS, scope checks) and per-tenant upstream credentials.
+  core::Result<void> init_tokens();
+  asio::awaitable<void> handle_oauth(http::Request& request, http::ResponseStream& stream);
+  asio::awaitable<http::Response> oauth_answer(const http::Request& request);
+  // POST /oauth/token and /oauth/revoke for an authenticated workload; fill the audit record of the outcome.
+  [[nodiscard]] http::Response exchange_answer(const identity::Principal& caller, std::string_view body,
+                                               std::string_view label, audit::AuditRecord& entry);
+  [[nodiscard]] http::Response revoke_answer(const identity::Principal& caller, std::string_view body,
+                                             std::string_view label, audit::AuditRecord& entry);
+  [[nodiscard]] http::Response jwks_document() const;
+  [[nodiscard]] http::Response authorization_server_metadata() const;
+  // The exposed name or URI a request needs in its task token's scope, when it is outside it.
+  [[nodiscard]] std::optional<std::string> out_of_scope(const Caller& caller, const mcp::Message& message) const;
+  asio::awaitable<void> refuse_scope(Reply& reply, const mcp::Message& message, const std::string& needed);
+  // Fills the tenant's credential for upstream `index` into `params` (header or environment); credential_missing
+  // when the tenant has none.
+  [[nodiscard]] core::Result<void> add_credentials(std::size_t index, upstream::SessionParams& params);
+  // The task-token facts of a request on its audit record (task, delegation chain).
+  static void describe_task(audit::AuditRecord& entry, const Caller* caller);
+  // Writes a lifecycle record per revocation (made by the CLI or seen first here) and marks it audited in the store.
+  void audit_revocations(std::vector<store::Revocation> revocations);
+  // Writes the CLI's administrative actions waiting in the store as lifecycle records, then marks them.
+  void audit_admin_events();
+  // Every second: notices what other processes (the CLI) committed to the store and audits it.
+  void schedule_store_poll();
+  [[nodiscard]] std::int64_t now_ms() const;
 
   // audit_trail.cc: records for decisions, outcomes, refusals and lifecycle events (no [audit] = no records).
   core::Result<void> open_audit();
@@ -137,7 +175,8 @@ class GatewayImpl final : public Gateway {
   asio::awaitable<core::Result<upstream::Session*>> ensure_upstream(const SessionPtr& session, std::size_t index);
   asio::awaitable<core::Result<const json::Array*>> fetch_catalog(const SessionPtr& session, std::size_t index,
                                                                   ListKind kind, bool refresh);
-  asio::awaitable<mcp::Message> aggregate(const SessionPtr& session, ListKind kind, mcp::Message message);
+  asio::awaitable<mcp::Message> aggregate(const SessionPtr& session, ListKind kind, mcp::Message message,
+                                          const Reply& reply);
   // Finds the upstream serving exposed tool/prompt `exposed` (prefix first, then prefix-less upstreams' catalogs).
   asio::awaitable<core::Result<RoutedName>> resolve_name(const SessionPtr& session, ListKind kind,
                                                          std::string_view exposed);
@@ -163,9 +202,15 @@ class GatewayImpl final : public Gateway {
   policy::PolicySetPtr policies_;  // null without [policy]
   core::SystemClock audit_clock_;   // the audit writer stamps records with wall-clock time
   std::unique_ptr<audit::AuditLog> audit_;  // null without [audit]; destroyed (drained) before audit_clock_
+  std::unique_ptr<store::Store> store_;         // null unless task tokens or credentials are configured
+  std::unique_ptr<token::TokenService> tokens_; // null without [tokens]
+  std::unique_ptr<secrets::Vault> vault_;       // null without upstream credentials
   std::vector<std::unique_ptr<asio::steady_timer>> jwks_timers_;
   bool draining_ = false;
   std::unique_ptr<asio::steady_timer> sweep_timer_;
+  std::unique_ptr<asio::steady_timer> store_poll_timer_;
+  std::int64_t store_version_seen_ = -1;
+  std::int64_t admin_events_taken_ = 0;  // highest administrative event id handed to the audit log
 };
 
 }  // namespace bulkhead::gateway::detail

@@ -16,6 +16,8 @@ namespace bulkhead::gateway::detail {
 
 namespace asio = boost::asio;
 
+struct Caller;  // gateway_impl.h
+
 class Reply {
  public:
   // `sse_allowed`: the client's Accept lists text/event-stream. `headers`: added to whichever response starts.
@@ -45,6 +47,8 @@ class Reply {
   std::string tenant;
   // Set once forward() wrote this request's decision record (dispatch then writes no request-level record).
   bool audited = false;
+  // The authenticated caller of this request (null before authentication); outlives the Reply's use.
+  const Caller* caller = nullptr;
 
  private:
   http::ResponseStream& stream_;

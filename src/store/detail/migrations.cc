@@ -8,7 +8,7 @@ namespace bulkhead::store::detail {
 namespace {
 
 // Plain SQL that SQLite and PostgreSQL both accept (BIGINT, TEXT, BYTEA-compatible BLOB via the driver).
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "task tokens: revocations and the index of issued tokens",
      R"sql(
 CREATE TABLE revocations (
@@ -18,7 +18,8 @@ CREATE TABLE revocations (
   revoked_at_ms BIGINT NOT NULL,
   expires_at_s BIGINT NOT NULL DEFAULT 0,
   actor TEXT NOT NULL DEFAULT '',
-  reason TEXT NOT NULL DEFAULT ''
+  reason TEXT NOT NULL DEFAULT '',
+  audited_at_ms BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX revocations_by_value ON revocations (kind, value);
 CREATE TABLE issued_tokens (
@@ -49,6 +50,19 @@ CREATE TABLE secrets (
   updated_at_ms BIGINT NOT NULL,
   PRIMARY KEY (upstream, tenant, name)
 );
+)sql"},
+    {3, "administrative actions of CLI commands, waiting to be written to the audit log by a gateway",
+     R"sql(
+CREATE TABLE admin_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  event TEXT NOT NULL,
+  tenant TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '{}',
+  audited_at_ms BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX admin_events_unaudited ON admin_events (audited_at_ms, id);
 )sql"},
 }};
 

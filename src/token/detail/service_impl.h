@@ -36,12 +36,18 @@ struct TokenService::Impl {
   core::Rng& rng;
   detail::SigningKeys keys;
   RevocationSet revocations;
+  std::vector<store::Revocation> unaudited;  // applied, not yet in the audit log
+  std::optional<std::int64_t> seen_version;  // the store's data_version when revocations were last read
   struct Cached {
-    TaskToken token;
+    TaskTokenPtr token;
   };
+  // Hashes the last 64 bytes (the signature, unique per token) rather than the whole ~700-byte token; equality
+  // still compares the whole text.
   struct TextHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+    std::size_t operator()(std::string_view text) const noexcept {
+      return std::hash<std::string_view>{}(text.size() > 64 ? text.substr(text.size() - 64) : text);
+    }
   };
   // Verified tokens (signature and claims), keyed by the whole token text (so a hash collision cannot alias).
   std::unordered_map<std::string, Cached, TextHash, std::equal_to<>> cache;
@@ -51,7 +57,7 @@ struct TokenService::Impl {
   // Re-reads revocations when another process committed to the store.
   [[nodiscard]] core::Result<void> refresh_revocations();
   // Signature and claims, not time or revocation (revoke and introspect need those separately).
-  [[nodiscard]] core::Result<TaskToken> verify_signed(std::string_view token);
+  [[nodiscard]] core::Result<TaskTokenPtr> verify_signed(std::string_view token);
   // Time and revocation.
   [[nodiscard]] core::Result<void> check_live(const TaskToken& token) const;
   [[nodiscard]] std::expected<Issued, OAuthError> issue(TaskToken claims, std::string parent_jti);
