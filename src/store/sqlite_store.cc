@@ -151,6 +151,123 @@ class SqliteStore final : public Store {
     return mark_audited("revocations", ids, at_ms);
   }
 
+  core::Result<void> add_register_version(RegisterVersion& v) override {
+    auto stmt = db_.prepare(
+        "INSERT INTO register_versions (applied_at_ms, applied_by, reason, document, classifications, sha256) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, v.applied_at_ms).bind(2, v.applied_by).bind(3, v.reason).bind(4, v.document);
+    stmt->bind(5, v.classifications).bind(6, v.sha256);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("storing a register version"));
+    v.version = sqlite3_last_insert_rowid(db_.handle());
+    return committed({});
+  }
+
+  core::Result<std::optional<RegisterVersion>> latest_register_version() override {
+    auto all = read_register_versions("ORDER BY version DESC LIMIT 1");
+    if (!all) return std::unexpected(all.error());
+    if (all->empty()) return std::optional<RegisterVersion>();
+    return std::optional<RegisterVersion>(std::move(all->front()));
+  }
+
+  core::Result<std::vector<RegisterVersion>> register_versions() override {
+    return read_register_versions("ORDER BY version");
+  }
+
+  core::Result<std::vector<ToolPin>> tool_pins() override {
+    auto stmt = db_.prepare(
+        "SELECT upstream, tool, digest, definition, approved_at_ms, approved_by FROM tool_pins ORDER BY upstream, tool");
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<ToolPin> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(db_.error("reading tool pins"));
+      if (!*row) break;
+      out.push_back(ToolPin{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->int64(4), stmt->text(5)});
+    }
+    return out;
+  }
+
+  core::Result<void> put_tool_pin(const ToolPin& p) override {
+    if (auto put = insert_pin(p); !put) return put;
+    return committed({});
+  }
+
+  core::Result<void> add_tool_candidate(const ToolCandidate& c) override {
+    auto stmt = db_.prepare(
+        "INSERT OR IGNORE INTO tool_candidates (upstream, tool, digest, definition, first_seen_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, c.upstream).bind(2, c.tool).bind(3, c.digest).bind(4, c.definition).bind(5, c.first_seen_ms);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("recording a tool candidate"));
+    return committed({});
+  }
+
+  core::Result<std::vector<ToolCandidate>> tool_candidates(std::string_view upstream) override {
+    auto stmt = db_.prepare(
+        "SELECT upstream, tool, digest, definition, first_seen_ms FROM tool_candidates WHERE ?1 = '' OR upstream = ?1 "
+        "ORDER BY upstream, tool, first_seen_ms");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, upstream);
+    std::vector<ToolCandidate> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(db_.error("reading tool candidates"));
+      if (!*row) break;
+      out.push_back(ToolCandidate{stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->int64(4)});
+    }
+    return out;
+  }
+
+  core::Result<void> promote_candidates(std::span<const ToolPin> pins) override {
+    auto tx = Transaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    auto drop = db_.prepare("DELETE FROM tool_candidates WHERE upstream = ?1 AND tool = ?2");
+    if (!drop) return std::unexpected(drop.error());
+    for (const ToolPin& p : pins) {
+      if (auto put = insert_pin(p); !put) return put;
+      drop->bind(1, p.upstream).bind(2, p.tool);
+      auto done = drop->run();
+      drop->reset();
+      if (!done) return std::unexpected(db_.error("dropping tool candidates"));
+    }
+    return committed(tx->commit());
+  }
+
+  core::Result<void> add_offboarding(Offboarding& o) override {
+    auto stmt = db_.prepare(
+        "INSERT INTO offboardings (at_ms, actor, reason, kind, value, effects) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, o.at_ms).bind(2, o.actor).bind(3, o.reason).bind(4, o.kind).bind(5, o.value);
+    stmt->bind(6, o.effects.empty() ? "{}" : o.effects);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("recording an offboarding"));
+    o.id = sqlite3_last_insert_rowid(db_.handle());
+    return committed({});
+  }
+
+  core::Result<std::vector<Offboarding>> offboardings() override {
+    auto stmt = db_.prepare(
+        "SELECT id, at_ms, actor, reason, kind, value, effects, applied_at_ms, applied FROM offboardings ORDER BY id");
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<Offboarding> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(db_.error("reading offboardings"));
+      if (!*row) break;
+      out.push_back(Offboarding{stmt->int64(0), stmt->int64(1), stmt->text(2), stmt->text(3), stmt->text(4),
+                                stmt->text(5), stmt->text(6), stmt->int64(7), stmt->text(8)});
+    }
+    return out;
+  }
+
+  core::Result<void> mark_offboarding_applied(std::int64_t id, std::int64_t at_ms, std::string_view applied) override {
+    auto stmt = db_.prepare("UPDATE offboardings SET applied_at_ms = ?1, applied = ?2 WHERE id = ?3 AND applied_at_ms = 0");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, at_ms).bind(2, applied).bind(3, id);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("marking an offboarding applied"));
+    return committed({});
+  }
+
   core::Result<void> add_admin_event(AdminEvent& e) override {
     auto stmt = db_.prepare("INSERT INTO admin_events (at_ms, actor, event, tenant, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!stmt) return std::unexpected(stmt.error());
@@ -308,6 +425,33 @@ class SqliteStore final : public Store {
       if (!done) return std::unexpected(db_.error(fmt::format("marking {} audited", table)));
     }
     return tx->commit();
+  }
+
+  core::Result<std::vector<RegisterVersion>> read_register_versions(std::string_view order) {
+    auto stmt = db_.prepare(fmt::format(
+        "SELECT version, applied_at_ms, applied_by, reason, document, classifications, sha256 FROM register_versions {}",
+        order));
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<RegisterVersion> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(db_.error("reading register versions"));
+      if (!*row) break;
+      out.push_back(RegisterVersion{stmt->int64(0), stmt->int64(1), stmt->text(2), stmt->text(3), stmt->text(4),
+                                    stmt->text(5), stmt->text(6)});
+    }
+    return out;
+  }
+
+  core::Result<void> insert_pin(const ToolPin& p) {
+    auto stmt = db_.prepare(
+        "INSERT OR REPLACE INTO tool_pins (upstream, tool, digest, definition, approved_at_ms, approved_by) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, p.upstream).bind(2, p.tool).bind(3, p.digest).bind(4, p.definition).bind(5, p.approved_at_ms);
+    stmt->bind(6, p.approved_by);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("storing a tool pin"));
+    return {};
   }
 
   // Others must notice this commit: bump the shared epoch after it (a reader that sees the bump sees the commit).

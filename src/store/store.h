@@ -86,6 +86,49 @@ struct AdminEvent {
   std::int64_t audited_at_ms = 0;
 };
 
+// One applied version of the control register (module register).
+struct RegisterVersion {
+  std::int64_t version = 0;        // assigned by the store, increasing
+  std::int64_t applied_at_ms = 0;
+  std::string applied_by;
+  std::string reason;
+  std::string document;            // the register as canonical JSON
+  std::string classifications;     // JSON: the classifications in force when it was applied
+  std::string sha256;              // of `document`
+};
+
+// The approved definition of one tool of one upstream.
+struct ToolPin {
+  std::string upstream;
+  std::string tool;
+  std::string digest;       // SHA-256 hex of the canonical definition
+  std::string definition;   // canonical JSON of what the digest covers (for diffs)
+  std::int64_t approved_at_ms = 0;
+  std::string approved_by;  // "first listing after approval", "tofu", or who ran approve-tools
+};
+
+// A definition an upstream served that is not (yet) its pin: a new tool or a changed one.
+struct ToolCandidate {
+  std::string upstream;
+  std::string tool;
+  std::string digest;
+  std::string definition;
+  std::int64_t first_seen_ms = 0;
+};
+
+// One offboarding: recorded by the CLI (or admin API), applied by every running gateway.
+struct Offboarding {
+  std::int64_t id = 0;
+  std::int64_t at_ms = 0;
+  std::string actor;
+  std::string reason;
+  std::string kind;   // connector | tenant | agent | mapping
+  std::string value;  // connector, tenant, SPIFFE ID, or "<connector>:<tenant>"
+  std::string effects;  // JSON: what the command did (tokens revoked, credentials deleted)
+  std::int64_t applied_at_ms = 0;  // when a gateway applied it (0 = not yet)
+  std::string applied;             // JSON: what the gateway did (sessions closed, processes stopped)
+};
+
 struct SecretFilter {
   std::string upstream;  // empty = any
   std::string tenant;
@@ -129,6 +172,21 @@ class Store {
   [[nodiscard]] virtual core::Result<std::size_t> delete_secrets(const SecretFilter& filter) = 0;
   // Replaces every row given in one transaction (key rotation): all or nothing.
   [[nodiscard]] virtual core::Result<void> replace_secrets(std::span<const SealedSecret> secrets) = 0;
+
+  // Control register. add_register_version sets version.version.
+  [[nodiscard]] virtual core::Result<void> add_register_version(RegisterVersion& version) = 0;
+  [[nodiscard]] virtual core::Result<std::optional<RegisterVersion>> latest_register_version() = 0;
+  [[nodiscard]] virtual core::Result<std::vector<RegisterVersion>> register_versions() = 0;  // oldest first
+  [[nodiscard]] virtual core::Result<std::vector<ToolPin>> tool_pins() = 0;
+  [[nodiscard]] virtual core::Result<void> put_tool_pin(const ToolPin& pin) = 0;  // insert or replace
+  [[nodiscard]] virtual core::Result<void> add_tool_candidate(const ToolCandidate& candidate) = 0;  // once per digest
+  [[nodiscard]] virtual core::Result<std::vector<ToolCandidate>> tool_candidates(std::string_view upstream) = 0;
+  // Approves candidates: each becomes the pin of its tool and the tool's candidates are dropped (one transaction).
+  [[nodiscard]] virtual core::Result<void> promote_candidates(std::span<const ToolPin> pins) = 0;
+  [[nodiscard]] virtual core::Result<void> add_offboarding(Offboarding& offboarding) = 0;  // sets id
+  [[nodiscard]] virtual core::Result<std::vector<Offboarding>> offboardings() = 0;  // oldest first
+  [[nodiscard]] virtual core::Result<void> mark_offboarding_applied(std::int64_t id, std::int64_t at_ms,
+                                                                    std::string_view applied) = 0;
 
   [[nodiscard]] virtual core::Result<void> add_admin_event(AdminEvent& event) = 0;  // sets event.id
   [[nodiscard]] virtual core::Result<std::vector<AdminEvent>> unaudited_admin_events() = 0;  // oldest first

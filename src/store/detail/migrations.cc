@@ -8,7 +8,7 @@ namespace bulkhead::store::detail {
 namespace {
 
 // Plain SQL that SQLite and PostgreSQL both accept (BIGINT, TEXT, BYTEA-compatible BLOB via the driver).
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "task tokens: revocations and the index of issued tokens",
      R"sql(
 CREATE TABLE revocations (
@@ -63,6 +63,46 @@ CREATE TABLE admin_events (
   audited_at_ms BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX admin_events_unaudited ON admin_events (audited_at_ms, id);
+)sql"},
+    {4, "control register: versions, tool pins and candidates, offboardings",
+     R"sql(
+CREATE TABLE register_versions (
+  version INTEGER PRIMARY KEY AUTOINCREMENT,
+  applied_at_ms BIGINT NOT NULL,
+  applied_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  document TEXT NOT NULL,
+  classifications TEXT NOT NULL,
+  sha256 TEXT NOT NULL
+);
+CREATE TABLE tool_pins (
+  upstream TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  approved_at_ms BIGINT NOT NULL,
+  approved_by TEXT NOT NULL,
+  PRIMARY KEY (upstream, tool)
+);
+CREATE TABLE tool_candidates (
+  upstream TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  first_seen_ms BIGINT NOT NULL,
+  PRIMARY KEY (upstream, tool, digest)
+);
+CREATE TABLE offboardings (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('connector', 'tenant', 'agent', 'mapping')),
+  value TEXT NOT NULL,
+  effects TEXT NOT NULL DEFAULT '{}',
+  applied_at_ms BIGINT NOT NULL DEFAULT 0,
+  applied TEXT NOT NULL DEFAULT '{}'
+);
 )sql"},
 }};
 
