@@ -43,11 +43,11 @@ TEST_F(SqliteStoreTest, CreatesPrivateFileAndAppliesMigrationsOnce) {
   EXPECT_EQ(st.st_mode & 0777, 0600);
   ASSERT_EQ(::stat(db().parent_path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700);
-  EXPECT_EQ(*store->schema_version(), 3);
+  EXPECT_EQ(*store->schema_version(), 4);
   store.reset();
   auto again = open();  // idempotent: reopening applies nothing and keeps the version
   ASSERT_TRUE(again);
-  EXPECT_EQ(*again->schema_version(), 3);
+  EXPECT_EQ(*again->schema_version(), 4);
 }
 
 TEST_F(SqliteStoreTest, RefusesUnknownUrlsAndNewerSchemas) {
