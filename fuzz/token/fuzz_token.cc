@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <string_view>
 
-#include "token/detail/form.h"
 #include "token/detail/service_impl.h"
 #include "token/token.h"
 
@@ -76,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 6) {
     case 0:
-      (void)token::detail::parse_form(input);
+      (void)core::parse_form(input);
       break;
     case 1:
       (void)token::parse_exchange_request(input);

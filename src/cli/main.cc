@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   bulkhead::cli::add_demo_command(app, context);
   bulkhead::cli::add_token_command(app, context);
   bulkhead::cli::add_secrets_command(app, context);
+  bulkhead::cli::add_register_command(app, context);
+  bulkhead::cli::add_offboard_command(app, context);
 #endif
 #if BULKHEAD_HAVE_SCAN
   bulkhead::cli::add_scan_command(app, context);

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bulkhead::core {
@@ -143,6 +144,15 @@ void append_utf8(std::string& out, std::uint32_t cp);
 // SHA-256 of `data` (OpenSSL), raw 32 bytes / lower-case hex.
 [[nodiscard]] std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data);
 [[nodiscard]] std::string sha256_hex(std::string_view data);
+
+// application/x-www-form-urlencoded (WHATWG URL §5.1, as RFC 6749 Appendix B uses it): name=value pairs separated by
+// '&', '+' for space, %XX escapes. Strict: malformed escapes, empty names and repeated names are errors (RFC 6749
+// §3.1: parameters must not be included more than once); bodies over kMaxFormBytes are body_too_large.
+inline constexpr std::size_t kMaxFormBytes = 64 * 1024;
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+[[nodiscard]] Result<FormFields> parse_form(std::string_view body);
+// Percent-encodes `text` for a form body or query string.
+[[nodiscard]] std::string form_encode(std::string_view text);
 
 // Parses "host:port" or "[v6]:port". Returns nullopt when malformed or port not in 1..65535 (0 allowed
 // when allow_zero_port, meaning "pick any").

@@ -93,6 +93,7 @@ core::Result<Caller> GatewayImpl::authenticate_task_token(const http::Request& r
     return core::fail(Reason::tenant_not_bound, fmt::format("this workload no longer acts for tenant '{}'", caller.tenant));
   }
   caller.task = std::move(*verified);
+  if (auto refused = offboarded(caller)) return std::unexpected(*refused);
   return caller;
 }
 
@@ -126,6 +127,7 @@ core::Result<Caller> GatewayImpl::authenticate(const http::Request& request, std
     if (!config_.tenants.empty() && !tenants_.has_tenant(caller.tenant)) {
       return core::fail(Reason::tenant_not_bound, fmt::format("tenant '{}' is not configured", caller.tenant));
     }
+    if (auto refused = offboarded(caller)) return std::unexpected(*refused);
     return caller;
   }
   if (!named) {
@@ -137,6 +139,7 @@ core::Result<Caller> GatewayImpl::authenticate(const http::Request& request, std
                                       : "this workload acts for several tenants: name one with the Bulkhead-Tenant header");
     }
     caller.tenant = bound.front();
+    if (auto refused = offboarded(caller)) return std::unexpected(*refused);
     return caller;
   }
   if (std::find(bound.begin(), bound.end(), *named) == bound.end()) {
@@ -145,6 +148,7 @@ core::Result<Caller> GatewayImpl::authenticate(const http::Request& request, std
                       fmt::format("this workload is not bound to tenant '{}'", *named));
   }
   caller.tenant = std::string(*named);
+  if (auto refused = offboarded(caller)) return std::unexpected(*refused);
   return caller;
 }
 

@@ -111,6 +111,12 @@ std::optional<mcp::Message> GatewayImpl::authorize(const ClientSession& session,
                                                    const json::Value& id, ListKind kind, std::string_view exposed,
                                                    std::size_t upstream, std::string_view upstream_name,
                                                    const json::Value* arguments) {
+  // The control register first (DESIGN.md pipeline: register, token, policy; the scope was checked already).
+  if (auto refused = connector_refusal(session, kind, upstream, upstream_name)) {
+    spdlog::info("register refused reason={} tenant={} principal={} {}: {}", core::reason_name(refused->reason),
+                 session.tenant, session.principal, exposed, refused->message);
+    return mcp::make_error(id, *refused);
+  }
   if (!policies_) return std::nullopt;
   ToolLabels labels;
   policy::CallFacts facts;
@@ -137,6 +143,7 @@ bool GatewayImpl::may_list(const ClientSession& session, const Caller* caller, L
                            std::string_view exposed, std::size_t upstream, std::string_view upstream_name) const {
   // A task token lists only what its scope covers (calls outside it are refused before policy runs).
   if (caller != nullptr && caller->task && !caller->task->scope.covers(exposed)) return false;
+  if (connector_refusal(session, kind, upstream, upstream_name)) return false;
   if (!policies_) return true;
   ToolLabels labels;
   policy::CallFacts facts;

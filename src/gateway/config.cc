@@ -640,6 +640,7 @@ core::Result<void> parse_store_and_secrets(const toml::table& root, Config& conf
   config.store.base_dir = config.path.empty() ? std::filesystem::path() : config.path.parent_path();
   config.secrets.key_file = resolve(config.path, "keys/secrets.key");
   if (const toml::table* store = optional_table(root, "store", problem)) {
+    config.store_configured = true;
     if (auto r = reject_unknown_keys(*store, "store", {"url"}); !r) return r;
     auto url = get_value<std::string>(*store, "url", "store", config.store.url);
     if (!url) return std::unexpected(url.error());
@@ -656,6 +657,44 @@ core::Result<void> parse_store_and_secrets(const toml::table& root, Config& conf
     auto key = get_value<std::string>(*secrets, "key_file", "secrets", "");
     if (!key) return std::unexpected(key.error());
     if (!key->empty()) config.secrets.key_file = resolve(config.path, *key);
+  }
+  return problem;
+}
+
+core::Result<void> parse_register_and_admin(const toml::table& root, Config& config) {
+  core::Result<void> problem;
+  if (const toml::table* reg = optional_table(root, "register", problem)) {
+    if (auto r = reject_unknown_keys(*reg, "register", {"file", "on_review_overdue"}); !r) return r;
+    auto file = get_value<std::string>(*reg, "file", "register", "");
+    if (!file) return std::unexpected(file.error());
+    if (!file->empty()) config.register_.file = resolve(config.path, *file);
+    auto overdue = get_value<std::string>(*reg, "on_review_overdue", "register", "deny");
+    if (!overdue) return std::unexpected(overdue.error());
+    if (*overdue != "deny" && *overdue != "warn") {
+      return std::unexpected(config_error("[register] on_review_overdue must be \"deny\" or \"warn\""));
+    }
+    config.register_.deny_overdue = *overdue == "deny";
+  }
+  if (!problem) return problem;
+  if (const toml::table* admin = optional_table(root, "admin", problem)) {
+    if (auto r = reject_unknown_keys(*admin, "admin", {"token_file", "principals"}); !r) return r;
+    auto token = get_value<std::string>(*admin, "token_file", "admin", "");
+    if (!token) return std::unexpected(token.error());
+    if (!token->empty()) config.admin.token_file = resolve(config.path, *token);
+    auto principals = get_strings(*admin, "principals", "admin", false);
+    if (!principals) return std::unexpected(principals.error());
+    for (const auto& id : *principals) {
+      if (!identity::parse_spiffe_id(id)) {
+        return std::unexpected(config_error(fmt::format("[admin] principals: '{}' is not a SPIFFE ID", id)));
+      }
+    }
+    config.admin.principals = std::move(*principals);
+    if (config.admin.token_file.empty() && config.admin.principals.empty()) {
+      return std::unexpected(config_error("[admin] needs token_file or principals (who may use /admin/)"));
+    }
+    if (!config.admin.principals.empty() && config.auth.mode != AuthMode::workload) {
+      return std::unexpected(config_error("[admin] principals need [auth] mode = \"workload\""));
+    }
   }
   return problem;
 }
@@ -697,10 +736,10 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   for (const auto& [key, node] : root) {
     const auto k = key.str();
     if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant" || k == "policy" ||
-        k == "audit" || k == "tokens" || k == "store" || k == "secrets") {
+        k == "audit" || k == "tokens" || k == "store" || k == "secrets" || k == "register" || k == "admin") {
       continue;
     }
-    if (k == "dlp" || k == "register" || k == "admin") {
+    if (k == "dlp") {
       return std::unexpected(config_error(fmt::format(
           "[{}]{} is not supported by this build yet; remove it rather than run without the control it asks for", k,
           where(node))));
@@ -735,6 +774,7 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   if (auto r = parse_audit(root, config); !r) return std::unexpected(r.error());
   if (auto r = parse_tokens(root, config); !r) return std::unexpected(r.error());
   if (auto r = parse_store_and_secrets(root, config); !r) return std::unexpected(r.error());
+  if (auto r = parse_register_and_admin(root, config); !r) return std::unexpected(r.error());
   return config;
 }
 
@@ -745,7 +785,34 @@ bool Config::uses_credentials() const noexcept {
   return false;
 }
 
-bool Config::uses_store() const noexcept { return tokens.enabled || uses_credentials(); }
+bool Config::uses_store() const noexcept {
+  return tokens.enabled || uses_credentials() || store_configured || !register_.file.empty() ||
+         !admin.token_file.empty() || !admin.principals.empty();
+}
+
+json::Value classifications_of(const Config& config) {
+  json::Value out = json::Value::object();
+  for (const auto& entry : config.upstreams) {
+    json::Value& u = out.set(entry.upstream.name, json::Value::object());
+    u.set("default", entry.classification);
+    json::Value& tools = u.set("tools", json::Value::object());
+    for (const auto& [tool, labels] : entry.tools) {
+      json::Value& t = tools.set(tool, json::Value::object());
+      t.set("classification", labels.classification);
+      json::Value& list = t.set("labels", json::Value::array());
+      for (const auto& label : labels.labels) list.push_back(label);
+    }
+  }
+  return out;
+}
+
+registry::Context register_context(const Config& config, registry::Date today) {
+  registry::Context context;
+  for (const auto& entry : config.upstreams) context.upstreams.insert(entry.upstream.name);
+  for (const auto& binding : config.tenants) context.tenants[binding.tenant] = binding.agents;
+  context.today = today;
+  return context;
+}
 
 ToolLabels UpstreamEntry::labels_of(std::string_view tool) const {
   if (auto it = tools.find(std::string(tool)); it != tools.end()) return it->second;

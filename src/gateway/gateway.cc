@@ -59,7 +59,9 @@ core::Result<void> GatewayImpl::init() {
     config_.server.public_url = fmt::format("{}://{}{}{}:{}", config_.server.tls ? "https" : "http", v6 ? "[" : "",
                                             first.host, v6 ? "]" : "", server_->ports().front());
   }
-  return init_tokens();
+  if (auto tokens = init_tokens(); !tokens) return tokens;
+  if (auto reg = init_register(); !reg) return reg;
+  return init_admin();
 }
 
 void GatewayImpl::start() {

@@ -21,6 +21,7 @@
 
 #include "core/core.h"
 #include "identity/identity.h"
+#include "register/register.h"
 #include "upstream/upstream.h"
 
 namespace bulkhead::gateway {
@@ -78,6 +79,20 @@ struct SecretsConfig {
   std::filesystem::path key_file;  // default <config dir>/keys/secrets.key; $BULKHEAD_SECRETS_KEY wins
 };
 
+// The control register (module register): approvals, tenant mappings, tool pins, offboarding. Tool pinning runs
+// whenever the gateway has a store; connector approvals and mappings are enforced once a register version exists.
+struct RegisterConfig {
+  std::filesystem::path file;      // register.toml applied at start when it differs from the stored version
+  bool deny_overdue = true;        // on_review_overdue = "deny" (default) | "warn"
+};
+
+// The admin API under /admin/ (register, offboarding). Callers: the bearer token in token_file, or a workload
+// (JWT-SVID / X.509-SVID) listed in principals. Without either the admin API answers 404.
+struct AdminConfig {
+  std::filesystem::path token_file;
+  std::vector<std::string> principals;
+};
+
 // How an upstream receives the calling tenant's own credential. The client's Authorization header is never
 // forwarded; a tenant without the credential gets credential_missing.
 struct CredentialConfig {
@@ -131,12 +146,19 @@ struct Config {
   AuditConfig audit;
   TokensConfig tokens;
   StoreConfig store;
+  bool store_configured = false;  // a [store] section is present
   SecretsConfig secrets;
+  RegisterConfig register_;       // [register] (the trailing _: `register` is a keyword)
+  AdminConfig admin;
   std::vector<UpstreamEntry> upstreams;
-  // True when the gateway needs the store (task tokens or upstream credentials).
+  // True when the gateway needs the store: task tokens, upstream credentials, a register, the admin API, or [store].
   [[nodiscard]] bool uses_store() const noexcept;
   [[nodiscard]] bool uses_credentials() const noexcept;
 };
+
+// The classifications in force (recorded with a register approval) and what a register is validated against.
+[[nodiscard]] json::Value classifications_of(const Config& config);
+[[nodiscard]] registry::Context register_context(const Config& config, registry::Date today);
 
 // Reads and validates bulkhead.toml. Unknown keys, unsupported sections and unsafe combinations (auth mode
 // "none" on a non-loopback listener) are errors: a security gateway never ignores a setting it does not know.

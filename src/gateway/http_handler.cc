@@ -75,6 +75,10 @@ asio::awaitable<void> GatewayImpl::handle(http::Request& request, http::Response
     co_await stream.send(std::move(metadata));
     co_return;
   }
+  if (path == "/admin" || path.starts_with("/admin/")) {
+    co_await handle_admin(request, stream);
+    co_return;
+  }
   if (tokens_) {
     if (path.starts_with("/oauth/")) {
       co_await handle_oauth(request, stream);
@@ -136,6 +140,12 @@ asio::awaitable<void> GatewayImpl::handle_mcp(http::Request& request, http::Resp
   }
   if (!audit_healthy()) {
     co_await refuse(reply, kNoId, Reason::audit_unavailable, "the audit log cannot record requests; refusing them");
+    co_return;
+  }
+  // What the CLI revoked or offboarded a moment ago applies to this request already.
+  if (auto fresh = refresh_store_state(); !fresh) {
+    spdlog::error("store unreadable, refusing requests: {}", fresh.error().message);
+    co_await refuse(reply, kNoId, Reason::internal_error, "the gateway's store cannot be read; refusing requests");
     co_return;
   }
   auto authenticated = authenticate(request, reply.principal);

@@ -55,6 +55,8 @@ asio::awaitable<core::Result<upstream::Session*>> GatewayImpl::ensure_upstream(c
   }
   if (slot.session) co_return slot.session.get();
   if (session->closed) co_return core::fail(Reason::upstream_unavailable, "session closed");
+  // Register before credentials (DESIGN.md): an unapproved or unmapped connector is never contacted.
+  if (auto refused = connector_refusal(*session, index)) co_return std::unexpected(*refused);
 
   slot.opening = true;
   upstream::SessionParams params;
@@ -125,6 +127,7 @@ asio::awaitable<core::Result<const json::Array*>> GatewayImpl::fetch_catalog(con
     cursor = *next;
   }
   if (session->closed) co_return core::fail(Reason::upstream_unavailable, "session closed");
+  if (kind == ListKind::tools) pin_catalog(index, items, session->upstreams[index]);
   auto& slot = session->upstreams[index].catalog[slot_of(kind)];
   slot = std::move(items);
   co_return &*slot;
@@ -146,6 +149,7 @@ asio::awaitable<mcp::Message> GatewayImpl::aggregate(const SessionPtr& session, 
   json::Array all;
   std::unordered_set<std::string> seen;
   for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+    if (connector_refusal(*session, i)) continue;  // hidden whole: not approved for this caller
     auto catalog = co_await fetch_catalog(session, i, kind, refresh);
     if (!catalog) {
       spdlog::warn("{} from upstream {} left out: {}", list_method(kind), upstreams_[i]->config().name,

@@ -153,17 +153,7 @@ void GatewayImpl::schedule_store_poll() {
   store_poll_timer_->expires_after(std::chrono::seconds(1));
   store_poll_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec || draining_) return;
-    auto version = store_->data_version();
-    if (!version) {
-      spdlog::error("store: {}", version.error().message);
-    } else if (*version != store_version_seen_) {
-      store_version_seen_ = *version;
-      if (tokens_) {
-        if (auto fresh = tokens_->refresh(); !fresh) spdlog::error("store: revocations: {}", fresh.error().message);
-        audit_revocations(tokens_->take_unaudited());
-      }
-      audit_admin_events();
-    }
+    if (auto fresh = refresh_store_state(); !fresh) spdlog::error("store: {}", fresh.error().message);
     schedule_store_poll();
   });
 }
@@ -224,6 +214,11 @@ asio::awaitable<http::Response> GatewayImpl::oauth_answer(const http::Request& r
     refusal = token::OAuthError{"invalid_request", Reason::invalid_request,
                                 "Content-Type must be application/x-www-form-urlencoded", 400};
   }
+  if (!refusal) {
+    if (auto fresh = refresh_store_state(); !fresh) {
+      refusal = token::OAuthError{"server_error", Reason::internal_error, "the gateway's store cannot be read", 500};
+    }
+  }
   if (refusal) {
     metrics_.count_request("-", "oauth", core::reason_name(refusal->reason));
     http::Response response = oauth_refusal(*refusal);
@@ -243,6 +238,11 @@ asio::awaitable<http::Response> GatewayImpl::oauth_answer(const http::Request& r
     auto durable = co_await record(std::move(entry));
     if (!durable) response = oauth_refusal(token::OAuthError{"temporarily_unavailable", Reason::audit_unavailable,
                                                              "the audit log cannot record token operations", 503});
+    co_return response;
+  }
+  if (register_view_ && register_view_->agent_offboarded(caller->spiffe_id)) {
+    const token::OAuthError refused{"unauthorized_client", Reason::tenant_not_bound, "this workload was offboarded", 403};
+    http::Response response = oauth_refusal(refused);
     co_return response;
   }
   const auto tenants = tenants_.tenants_of(caller->spiffe_id);
@@ -290,8 +290,18 @@ asio::awaitable<http::Response> GatewayImpl::oauth_answer(const http::Request& r
 http::Response GatewayImpl::exchange_answer(const identity::Principal& caller, std::string_view body,
                                             std::string_view label, audit::AuditRecord& entry) {
   auto request = token::parse_exchange_request(body);
-  std::expected<token::Issued, token::OAuthError> issued =
-      request ? tokens_->exchange(caller, *request) : std::unexpected(request.error());
+  // An offboarded tenant gets no new tokens (the tenant named, or the only one the caller is bound to).
+  std::string tenant = request ? request->tenant : std::string();
+  if (const auto bound = tenants_.tenants_of(caller.spiffe_id); tenant.empty() && bound.size() == 1) tenant = bound.front();
+  std::expected<token::Issued, token::OAuthError> issued = std::unexpected(token::OAuthError{});
+  if (!request) {
+    issued = std::unexpected(request.error());
+  } else if (register_view_ && !tenant.empty() && register_view_->tenant_offboarded(tenant)) {
+    issued = std::unexpected(token::OAuthError{"invalid_target", Reason::tenant_not_bound,
+                                               fmt::format("tenant '{}' was offboarded", tenant), 400});
+  } else {
+    issued = tokens_->exchange(caller, *request);
+  }
   metrics_.count_request(label, "oauth/token", issued ? "ok" : core::reason_name(issued.error().reason));
   if (!issued) {
     entry.decision = audit::Decision::deny;

@@ -27,8 +27,9 @@ core::Result<void> record_event(store::Store& store, const core::Clock& clock, c
   return store.add_admin_event(e);
 }
 
-// Does a task token's scope reach the tools exposed under `prefix`? (An empty prefix: assume it does.)
-bool touches(std::string_view scope_text, std::string_view prefix) {
+}  // namespace
+
+bool scope_touches(std::string_view scope_text, std::string_view prefix) {
   if (prefix.empty()) return true;
   auto scope = token::Scope::parse(scope_text);
   if (!scope) return true;  // unreadable: treat as touching (revoking too much is the safe side)
@@ -42,8 +43,6 @@ bool touches(std::string_view scope_text, std::string_view prefix) {
   }
   return false;
 }
-
-}  // namespace
 
 core::Result<std::optional<store::RegisterVersion>> latest(store::Store& store) { return store.latest_register_version(); }
 
@@ -210,7 +209,7 @@ core::Result<OffboardOutcome> offboard(store::Store& store, OffboardKind kind, s
     auto issued = store.issued_tokens(filter);
     if (!issued) return std::unexpected(issued.error());
     for (const auto& t : *issued) {
-      if (!touches(t.scope, connector_prefix)) continue;
+      if (!scope_touches(t.scope, connector_prefix)) continue;
       if (auto r = revoke(store::RevocationKind::jti, t.jti); !r) return std::unexpected(r.error());
     }
   }

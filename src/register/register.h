@@ -155,6 +155,8 @@ class View {
   [[nodiscard]] PinState pin_state(std::string_view upstream, std::string_view tool, std::string_view digest) const;
   // True when the upstream has at least one pin (with a register, its first listing after approval is pinned).
   [[nodiscard]] bool has_pins(std::string_view upstream) const;
+  // The connector's own approval is complete, current and under today's classifications (tenants aside).
+  [[nodiscard]] bool connector_approved(std::string_view upstream) const;
   // Offboarded tenants and workloads are refused at authentication.
   [[nodiscard]] bool tenant_offboarded(std::string_view tenant) const;
   [[nodiscard]] bool agent_offboarded(std::string_view spiffe_id) const;
@@ -213,6 +215,10 @@ struct ApprovedTool {
 // `offboard`: records the offboarding (the running gateway applies it: sessions, processes) and does what needs
 // only the store now: revokes the task tokens touching it, deletes the credentials. `value`: the connector, the
 // tenant, the SPIFFE ID, or "<connector>:<tenant>".
+// Does a task token's scope reach the tools exposed under `prefix`? An empty prefix or an unreadable scope counts as
+// reaching it (revoking too much is the safe side).
+[[nodiscard]] bool scope_touches(std::string_view scope, std::string_view prefix);
+
 struct OffboardOutcome {
   store::Offboarding record;
   std::size_t tokens_revoked = 0;

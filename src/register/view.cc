@@ -125,6 +125,12 @@ PinState View::pin_state(std::string_view upstream, std::string_view tool, std::
 
 bool View::has_pins(std::string_view upstream) const { return pinned_upstreams_.contains(upstream); }
 
+bool View::connector_approved(std::string_view upstream) const {
+  if (offboarded_connectors_.contains(upstream)) return false;
+  auto it = connectors_.find(upstream);
+  return it != connectors_.end() && it->second->approval_complete && it->second->classifications_match;
+}
+
 bool View::tenant_offboarded(std::string_view tenant) const { return offboarded_tenants_.contains(tenant); }
 bool View::agent_offboarded(std::string_view spiffe_id) const { return offboarded_agents_.contains(spiffe_id); }
 

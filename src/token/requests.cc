@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "token/detail/form.h"
 #include "token/token.h"
 
 namespace bulkhead::token {
@@ -29,7 +28,7 @@ json::Value oauth_error_body(const OAuthError& error) {
 }
 
 std::expected<ExchangeRequest, OAuthError> parse_exchange_request(std::string_view body) {
-  auto fields = detail::parse_form(body);
+  auto fields = core::parse_form(body);
   if (!fields) return std::unexpected(invalid_request(fields.error().message));
   ExchangeRequest request;
   for (auto& [name, value] : *fields) {
@@ -81,7 +80,7 @@ std::expected<ExchangeRequest, OAuthError> parse_exchange_request(std::string_vi
 }
 
 std::expected<std::string, OAuthError> parse_token_request(std::string_view body) {
-  auto fields = detail::parse_form(body);
+  auto fields = core::parse_form(body);
   if (!fields) return std::unexpected(invalid_request(fields.error().message));
   std::string token;
   for (auto& [name, value] : *fields) {

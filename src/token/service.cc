@@ -210,7 +210,10 @@ json::Value TokenService::introspect(const identity::Principal& caller, std::str
   return body;
 }
 
-core::Result<void> TokenService::refresh() { return impl_->refresh_revocations(); }
+core::Result<void> TokenService::refresh(bool force) {
+  if (force) impl_->seen_version.reset();
+  return impl_->refresh_revocations();
+}
 
 std::vector<store::Revocation> TokenService::take_unaudited() { return std::exchange(impl_->unaudited, {}); }
 

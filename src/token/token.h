@@ -176,8 +176,9 @@ class TokenService {
   // RFC 7662: {"active": false} unless the token verifies and `caller` is bound to its tenant.
   [[nodiscard]] json::Value introspect(const identity::Principal& caller, std::string_view token);
 
-  // Re-reads revocations if another process changed the store (verify() does this itself).
-  [[nodiscard]] core::Result<void> refresh();
+  // Re-reads revocations if another process changed the store (verify() does this itself), or unconditionally with
+  // `force` (after this process wrote revocations through another component).
+  [[nodiscard]] core::Result<void> refresh(bool force = false);
   // Revocations not yet in the audit log (recorded by another process, or by this one): the caller audits them,
   // then marks them with store::Store::mark_revocations_audited. Each is handed out once per process.
   [[nodiscard]] std::vector<store::Revocation> take_unaudited();

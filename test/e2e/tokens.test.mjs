@@ -5,15 +5,19 @@
 // upstream that echoes the headers it received, and one stdio process per tenant holding only its own secrets.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BULKHEAD_BIN, GATEWAY, NODE, canConnect, descendants, freePort, rawPost, serverEverythingEntry, sleep, startGateway,
-  startProcess, stopProcess,
+  BULKHEAD_BIN, GATEWAY, NODE, canConnect, freePort, serverEverythingEntry, sleep, startGateway, startProcess,
+  stopProcess,
 } from './harness.mjs';
-import { AUDIENCE, initializeBody, mintSvid, signingKey, writeJwks } from './identity_support.mjs';
+import { AUDIENCE, mintSvid, signingKey, writeJwks } from './identity_support.mjs';
+import {
+  EXCHANGE, JWT, auditRecords, cli as cliIn, exchange as exchangeAt, mcp as mcpAt, oauth as oauthAt,
+  stdioProcesses as stdioProcessesOf, toolText,
+} from './control_support.mjs';
 import { jose, peersDir } from '../peers/index.mjs';
 
 const A = 'spiffe://acme.test/agent/a';
@@ -21,8 +25,6 @@ const B = 'spiffe://acme.test/agent/b';
 const C = 'spiffe://acme.test/agent/c';
 const G = 'spiffe://globex.test/agent/g';
 const I = 'spiffe://initech.test/agent/i';
-const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT = 'urn:ietf:params:oauth:token-type:jwt';
 const SECRETS = {
   acme: { api_key: 'acme-upstream-key-7f3a', api_token: 'acme-stdio-token-91c2' },
   globex: { api_key: 'globex-upstream-key-0b44', api_token: 'globex-stdio-token-5d10' },
@@ -34,24 +36,15 @@ let headers;  // the header-echoing upstream
 let keys;
 let configText;
 
-const form = (fields) => new URLSearchParams(Object.entries(fields).filter(([, v]) => v !== undefined)).toString();
-
-async function oauth(path, fields, { bearer, contentType = 'application/x-www-form-urlencoded' } = {}) {
-  const h = { 'content-type': contentType };
-  if (bearer) h.authorization = `Bearer ${bearer}`;
-  const res = await fetch(`${gw.base}${path}`, { method: 'POST', headers: h, body: form(fields) });
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, json, text };
-}
-
 const svid = (sub, opts = {}) => mintSvid(keys[new URL(sub).host], { sub, ...opts });
+const oauth = (path, fields, opts) => oauthAt(gw, path, fields, opts);
+const mcp = (token, method, params, opts) => mcpAt(gw, token, method, params, opts);
+const cli = (args, input) => cliIn(dir, args, input);
+const auditTail = () => auditRecords(join(dir, 'var', 'audit'));
+const stdioProcesses = () => stdioProcessesOf(gw);
 
 async function exchange(caller, fields) {
-  const token = await svid(caller);
-  return oauth('/oauth/token', { grant_type: EXCHANGE, subject_token_type: JWT, subject_token: token, ...fields },
-    { bearer: token });
+  return exchangeAt(gw, await svid(caller), fields);
 }
 
 async function taskToken(caller, fields) {
@@ -62,49 +55,10 @@ async function taskToken(caller, fields) {
 
 async function delegate(caller, parent, fields = {}) {
   const actor = await svid(caller);
-  const res = await oauth('/oauth/token', {
+  return oauth('/oauth/token', {
     grant_type: EXCHANGE, subject_token_type: JWT, subject_token: parent, actor_token: actor, actor_token_type: JWT,
     ...fields,
   }, { bearer: actor });
-  return res;
-}
-
-// A 2025-11-25 session with `token` (initialize + initialized), then one request; returns the raw answer.
-async function mcp(token, method, params = {}, { headers: extra = {} } = {}) {
-  const h = { authorization: `Bearer ${token}`, ...extra };
-  const init = await rawPost(gw.url, initializeBody(), { headers: h });
-  if (init.status !== 200) return init;
-  const session = init.headers.get('mcp-session-id');
-  const sh = { ...h, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
-  await rawPost(gw.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { headers: sh });
-  return rawPost(gw.url, { jsonrpc: '2.0', id: 2, method, params }, { headers: sh, expectId: 2 });
-}
-
-const toolText = (res) => res.json?.result?.content?.[0]?.text;
-
-function cli(args, input) {
-  const run = spawnSync(BULKHEAD_BIN, ['--config', join(dir, 'bulkhead.toml'), ...args],
-    { input, encoding: 'utf8', cwd: dir });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
-
-function auditTail() {
-  const out = execFileSync(BULKHEAD_BIN, ['audit', 'tail', join(dir, 'var', 'audit')], { encoding: 'utf8' });
-  return out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line).record);
-}
-
-// The stdio upstream processes this gateway runs (server-everything), with their environments.
-function stdioProcesses() {
-  const mine = new Set(descendants(gw.proc.pid));
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(serverEverythingEntry) && l.includes('stdio')).map((l) => {
-    const pid = Number(l.trim().split(/\s+/)[0]);
-    return { pid };
-  }).filter(({ pid }) => mine.has(pid)).map(({ pid }) => {
-    let environ = '';
-    try { environ = readFileSync(`/proc/${pid}/environ`, 'utf8'); } catch { /* gone */ }
-    return { pid, env: environ.split('\0') };
-  });
 }
 
 describe('task tokens and per-tenant credentials', { skip: !GATEWAY }, () => {

@@ -2,7 +2,6 @@
 // checks that need no keys (grant type, token types, missing parameters).
 #include <gtest/gtest.h>
 
-#include "token/detail/form.h"
 #include "token/token.h"
 
 namespace bulkhead::token {
@@ -16,20 +15,20 @@ std::string body(std::string extra) {
 }
 
 TEST(FormTest, DecodesAndRefusesMalformedInput) {
-  auto fields = detail::parse_form("a=1&b=hello+world&c=%41%2b%2F&&d=&e");
+  auto fields = core::parse_form("a=1&b=hello+world&c=%41%2b%2F&&d=&e");
   ASSERT_TRUE(fields);
   ASSERT_EQ(fields->size(), 5u);
   EXPECT_EQ((*fields)[1].second, "hello world");
   EXPECT_EQ((*fields)[2].second, "A+/");
   EXPECT_EQ((*fields)[3].second, "");
   EXPECT_EQ((*fields)[4].first, "e");
-  EXPECT_FALSE(detail::parse_form("a=1&a=2"));  // RFC 6749 §3.1
-  EXPECT_FALSE(detail::parse_form("a=%4"));
-  EXPECT_FALSE(detail::parse_form("a=%zz"));
-  EXPECT_FALSE(detail::parse_form("=x"));
-  EXPECT_FALSE(detail::parse_form(std::string(detail::kMaxFormBytes + 1, 'a')));
-  EXPECT_EQ(detail::form_encode("a b+c/é"), "a+b%2Bc%2F%C3%A9");
-  auto round = detail::parse_form("x=" + detail::form_encode("spiffe://acme.test/agent/a*"));
+  EXPECT_FALSE(core::parse_form("a=1&a=2"));  // RFC 6749 §3.1
+  EXPECT_FALSE(core::parse_form("a=%4"));
+  EXPECT_FALSE(core::parse_form("a=%zz"));
+  EXPECT_FALSE(core::parse_form("=x"));
+  EXPECT_FALSE(core::parse_form(std::string(core::kMaxFormBytes + 1, 'a')));
+  EXPECT_EQ(core::form_encode("a b+c/é"), "a+b%2Bc%2F%C3%A9");
+  auto round = core::parse_form("x=" + core::form_encode("spiffe://acme.test/agent/a*"));
   EXPECT_EQ((*round)[0].second, "spiffe://acme.test/agent/a*");
 }
 

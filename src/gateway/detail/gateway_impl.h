@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -119,6 +120,29 @@ class GatewayImpl final : public Gateway {
   static void describe_task(audit::AuditRecord& entry, const Caller* caller);
   // Writes a lifecycle record per revocation (made by the CLI or seen first here) and marks it audited in the store.
   void audit_revocations(std::vector<store::Revocation> revocations);
+  // register_gate.cc: the control register in the pipeline.
+  core::Result<void> init_register();
+  // Notices what other processes committed (revocations, register versions, offboardings, CLI actions): cheap when
+  // nothing changed (the store's shared epoch). An error means the gateway cannot know what was revoked: refuse.
+  // `force`: reload although the data version did not move (after this process wrote to the store itself).
+  [[nodiscard]] core::Result<void> refresh_store_state(bool force = false);
+  // Why this session may not use upstream `upstream` (connector approval, tenant mapping, review date, and for
+  // tools the pinned definition of `upstream_name`), or nullopt.
+  [[nodiscard]] std::optional<core::Error> connector_refusal(const ClientSession& session, ListKind kind,
+                                                             std::size_t upstream, std::string_view upstream_name) const;
+  // The connector-level part alone (approval, mapping, review date): checked before an upstream session is opened.
+  [[nodiscard]] std::optional<core::Error> connector_refusal(const ClientSession& session, std::size_t upstream) const;
+  // Computes the digests of a fresh tools listing, pins first sights, records rug pulls and new tools.
+  void pin_catalog(std::size_t upstream, const json::Array& tools, UpstreamSlot& slot);
+  void apply_offboardings();
+  [[nodiscard]] std::optional<core::Error> offboarded(const Caller& caller) const;
+
+  // admin.cc: /admin/ (register and offboarding for a console).
+  core::Result<void> init_admin();
+  [[nodiscard]] std::optional<std::string> admin_identity(const http::Request& request);
+  asio::awaitable<void> handle_admin(http::Request& request, http::ResponseStream& stream);
+  [[nodiscard]] http::Response admin_answer(const http::Request& request);
+
   // Writes the CLI's administrative actions waiting in the store as lifecycle records, then marks them.
   void audit_admin_events();
   // Every second: notices what other processes (the CLI) committed to the store and audits it.
@@ -211,6 +235,11 @@ class GatewayImpl final : public Gateway {
   std::unique_ptr<asio::steady_timer> store_poll_timer_;
   std::int64_t store_version_seen_ = -1;
   std::int64_t admin_events_taken_ = 0;  // highest administrative event id handed to the audit log
+  registry::ViewPtr register_view_;      // null without a store
+  json::Value classifications_;          // in force (bulkhead.toml), compared with those recorded at approval
+  std::unordered_set<std::int64_t> offboardings_applied_;
+  std::unordered_set<std::string> candidates_recorded_;  // "<upstream>\n<digest>" already in the store
+  std::string admin_token_;  // [admin] token_file contents; empty = no token access
 };
 
 }  // namespace bulkhead::gateway::detail

@@ -46,6 +46,7 @@ struct UpstreamSlot {
   bool opening = false;
   std::unique_ptr<AsyncSignal> opened;              // notified when an open attempt finishes
   std::array<std::optional<json::Array>, kListKinds> catalog;  // items as the upstream listed them (unprefixed)
+  std::unordered_map<std::string, std::string> tool_digests;  // tool name → pin digest of the listed definition
 };
 
 // A message queued for the session's GET stream.

@@ -1,8 +1,9 @@
-#include "token/detail/form.h"
+// application/x-www-form-urlencoded (core.h): strict, as OAuth endpoints and admin query strings need it.
+#include <string>
 
-#include <fmt/format.h>
+#include "core/core.h"
 
-namespace bulkhead::token::detail {
+namespace bulkhead::core {
 namespace {
 
 int hex_value(char c) noexcept {
@@ -39,7 +40,7 @@ core::Result<std::string> decode(std::string_view text) {
 
 core::Result<FormFields> parse_form(std::string_view body) {
   if (body.size() > kMaxFormBytes) {
-    return core::fail(core::Reason::body_too_large, fmt::format("form body is larger than {} bytes", kMaxFormBytes));
+    return core::fail(core::Reason::body_too_large, "form body is larger than " + std::to_string(kMaxFormBytes) + " bytes");
   }
   FormFields fields;
   std::size_t start = 0;
@@ -57,7 +58,7 @@ core::Result<FormFields> parse_form(std::string_view body) {
     if (name->empty()) return core::fail(core::Reason::invalid_request, "a form field has no name");
     for (const auto& [seen, unused] : fields) {
       if (seen == *name) {
-        return core::fail(core::Reason::invalid_request, fmt::format("parameter '{}' is repeated", name->substr(0, 64)));
+        return core::fail(core::Reason::invalid_request, "parameter '" + name->substr(0, 64) + "' is repeated");
       }
     }
     fields.emplace_back(std::move(*name), std::move(*value));
@@ -84,4 +85,4 @@ std::string form_encode(std::string_view text) {
   return out;
 }
 
-}  // namespace bulkhead::token::detail
+}  // namespace bulkhead::core
