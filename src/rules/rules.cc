@@ -6,11 +6,15 @@
 #include <cctype>
 #include <cmath>
 
+#include <openssl/evp.h>
+
 #include "core/core.h"
 #include "rules/detail/heuristics.h"
 
 namespace bulkhead::rules {
 namespace {
+
+using namespace std::literals;
 
 using enum Category;
 using enum Severity;
@@ -73,7 +77,7 @@ constexpr std::array kRules = {
 constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high", "critical"};
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-bool is_alnum(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_alnum(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
@@ -94,25 +98,15 @@ bool is_identifier(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '_'; });
 }
 
-// Splits a key like "OPENAI_API_KEY", "x-api-key" or "apiKey" into lower-case words.
-std::vector<std::string> key_words(std::string_view key) {
-  std::vector<std::string> words;
-  std::string current;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    const char c = key[i];
-    if (!is_alnum(c)) {
-      if (!current.empty()) words.push_back(std::move(current));
-      current.clear();
-      continue;
-    }
-    if (is_upper(c) && !current.empty() && i > 0 && is_lower(key[i - 1])) {
-      words.push_back(std::move(current));
-      current.clear();
-    }
-    current.push_back(lower(c));
+// `text` in lower case, in `buffer` when it fits (the common case: no allocation), else in `heap`.
+template <std::size_t N>
+std::string_view lowered(std::string_view text, std::array<char, N>& buffer, std::string& heap) {
+  if (text.size() <= N) {
+    for (std::size_t i = 0; i < text.size(); ++i) buffer[i] = lower(text[i]);
+    return {buffer.data(), text.size()};
   }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
+  heap = to_lower(text);
+  return heap;
 }
 
 bool is_uuid(std::string_view s) {
@@ -197,8 +191,8 @@ bool is_reference(std::string_view value) noexcept {
       is_identifier(value.substr(1, value.size() - 2))) {
     return true;
   }
-  for (std::string_view prefix : {"env:", "op://", "secret://", "vault:", "vault://", "keychain:", "file:",
-                                  "awssm:", "gcpsm:", "azurekv:", "sops:", "${"}) {
+  for (std::string_view prefix : {"env:"sv, "op://"sv, "secret://"sv, "vault:"sv, "vault://"sv, "keychain:"sv, "file:"sv,
+                                  "awssm:"sv, "gcpsm:"sv, "azurekv:"sv, "sops:"sv, "${"sv}) {
     if (value.starts_with(prefix)) return true;
   }
   return false;
@@ -206,12 +200,14 @@ bool is_reference(std::string_view value) noexcept {
 
 bool is_placeholder(std::string_view value) noexcept {
   if (value.empty()) return true;
-  const std::string low = to_lower(value);
-  for (std::string_view word : {"your", "example", "placeholder", "changeme", "change_me", "change-me", "replace",
-                                "dummy", "sample", "redacted", "insert", "todo", "fixme", "xxxx", "****",
-                                "...", "…", "<", ">", "not-a-real", "notreal", "not_real", "secret_here",
-                                "token_here", "key_here", "here>", "0000000000", "1111111111"}) {
-    if (low.find(word) != std::string::npos) return true;
+  std::array<char, 256> buffer;
+  std::string heap;
+  const std::string_view low = lowered(value, buffer, heap);
+  for (std::string_view word : {"your"sv, "example"sv, "placeholder"sv, "changeme"sv, "change_me"sv, "change-me"sv, "replace"sv,
+                                "dummy"sv, "sample"sv, "redacted"sv, "insert"sv, "todo"sv, "fixme"sv, "xxxx"sv, "****"sv,
+                                "..."sv, "…"sv, "<"sv, ">"sv, "not-a-real"sv, "notreal"sv, "not_real"sv, "secret_here"sv,
+                                "token_here"sv, "key_here"sv, "here>"sv, "0000000000"sv, "1111111111"sv}) {
+    if (low.find(word) != std::string_view::npos) return true;
   }
   // Few distinct characters (aaaa…, abababab…).
   std::array<bool, 256> seen{};
@@ -237,15 +233,14 @@ bool is_placeholder(std::string_view value) noexcept {
 }
 
 bool is_sensitive_key(std::string_view key) noexcept {
+  std::array<char, 128> buffer;
+  std::string heap;
+  const std::string_view low = lowered(key, buffer, heap);
   // Cheap filter first: every sensitive word contains one of these fragments.
-  if (key.size() <= 128) {
-    std::array<char, 128> buffer{};
-    const std::size_t n = std::min(key.size(), buffer.size());
-    for (std::size_t i = 0; i < n; ++i) buffer[i] = lower(key[i]);
-    const std::string_view low(buffer.data(), n);
+  if (key.size() <= buffer.size()) {
     bool candidate = false;
-    for (std::string_view fragment : {"tok", "secret", "pass", "pwd", "key", "auth", "credential", "bearer", "pat",
-                                      "cookie"}) {
+    for (std::string_view fragment : {"tok"sv, "secret"sv, "pass"sv, "pwd"sv, "key"sv, "auth"sv, "credential"sv, "bearer"sv, "pat"sv,
+                                      "cookie"sv}) {
       if (low.find(fragment) != std::string_view::npos) {
         candidate = true;
         break;
@@ -253,8 +248,6 @@ bool is_sensitive_key(std::string_view key) noexcept {
     }
     if (!candidate) return false;
   }
-  const std::vector<std::string> words = key_words(key);
-  if (words.empty()) return false;
   static constexpr std::array<std::string_view, 20> kSensitive = {
       "token",    "tokens",      "secret",        "secrets", "password",  "passwd", "pwd",
       "passphrase", "apikey",    "credential",    "credentials", "authorization", "auth", "bearer",
@@ -263,18 +256,29 @@ bool is_sensitive_key(std::string_view key) noexcept {
       "url",   "uri",     "endpoint", "id",     "file",   "path",   "name",    "type",    "env",   "header",
       "expiry", "expires", "ttl",     "length", "size",   "count",  "limit",   "format",  "mode",  "enabled",
       "prefix", "host",   "user",     "username", "region", "dir",  "command", "version"};
+  // Words of "OPENAI_API_KEY", "x-api-key" or "apiKey": runs of letters and digits, split before an upper-case
+  // letter that follows a lower-case one; compared in lower case.
   bool sensitive = false;
-  for (const std::string& word : words) {
+  std::string_view last;
+  std::size_t i = 0;
+  while (i < key.size()) {
+    if (!is_alnum(key[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i++;
+    while (i < key.size() && is_alnum(key[i]) && !(is_upper(key[i]) && is_lower(key[i - 1]))) ++i;
+    const std::string_view word = low.substr(start, i - start);
     if (word == "public" || word == "publishable") return false;
     if (std::find(kSensitive.begin(), kSensitive.end(), word) != kSensitive.end()) sensitive = true;
+    last = word;
   }
   if (!sensitive) return false;
-  const std::string& last = words.back();
   return std::find(kNotTheValue.begin(), kNotTheValue.end(), last) == kNotTheValue.end();
 }
 
 bool looks_like_generic_secret(std::string_view value) noexcept {
-  for (std::string_view scheme : {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "}) {
+  for (std::string_view scheme : {"Bearer "sv, "bearer "sv, "Basic "sv, "basic "sv, "Token "sv, "token "sv}) {
     if (value.starts_with(scheme)) {
       value.remove_prefix(scheme.size());
       break;
@@ -326,8 +330,25 @@ std::string redact(std::string_view secret) {
   out += "...(";
   out += std::to_string(secret.size());
   out += " chars, sha256:";
-  out += core::sha256_hex(secret).substr(0, 8);
+  out.append(sha256_hex(secret), 0, 8);
   out += ")";
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // immutable once fetched
+  if (kSha256 == nullptr) return core::sha256_hex(data);
+  std::array<std::uint8_t, 32> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, kSha256, nullptr) != 1 || length != 32) {
+    return core::sha256_hex(data);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(64, '0');
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
+  }
   return out;
 }
 
