@@ -1,8 +1,11 @@
 // The rule engine: reads one document, finds the MCP servers in it (whatever the client's format), and applies
 // the secret rules to every string and the server rules to every server.
+//
+// Cost model (docs/scan.md "Throughput"): the document is a tree of views into the file; one Hyperscan pass over
+// the whole file finds where credentials may end, so the per-string credential matcher runs only on strings that
+// contain such an end; positions are byte offsets until a finding needs a line and column.
 #include <algorithm>
 #include <map>
-#include <unordered_map>
 
 #include "core/core.h"
 #include "scan/detail/document.h"
@@ -12,10 +15,14 @@
 namespace bulkhead::scan {
 namespace {
 
+using namespace std::literals;
+
 using detail::Node;
 namespace rid = rules::id;
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -29,10 +36,21 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
+// Offset of `needle` (lower case) in `haystack` compared case-insensitively (ASCII), or npos.
+std::size_t ifind(std::string_view haystack, std::string_view needle) noexcept {
+  if (needle.empty()) return 0;
+  if (needle.size() > haystack.size()) return std::string_view::npos;
+  const char first = needle.front();
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (lower(haystack[i]) == first && iequals(haystack.substr(i, needle.size()), needle)) return i;
+  }
+  return std::string_view::npos;
+}
+
 std::string_view basename(std::string_view command) noexcept {
   const std::size_t slash = command.find_last_of("/\\");
   if (slash != std::string_view::npos) command.remove_prefix(slash + 1);
-  for (std::string_view suffix : {".cmd", ".exe", ".CMD", ".EXE"}) {
+  for (std::string_view suffix : {".cmd"sv, ".exe"sv, ".CMD"sv, ".EXE"sv}) {
     if (command.ends_with(suffix)) command.remove_suffix(suffix.size());
   }
   return command;
@@ -51,6 +69,12 @@ std::string with_index(std::string_view location, std::size_t index) {
   return out;
 }
 
+std::string with_suffix(std::string_view location, std::string_view suffix) {
+  std::string out(location);
+  out += suffix;
+  return out;
+}
+
 // One command-line word and where it came from (an args item, or a word of a command string).
 struct Word {
   std::string_view text;
@@ -65,7 +89,7 @@ bool is_server_map_key(std::string_view key) noexcept {
 
 bool looks_like_server(const Node& node) noexcept {
   if (node.kind != Node::Kind::object) return false;
-  for (std::string_view field : {"command", "url", "serverUrl", "httpUrl", "args", "type", "transport"}) {
+  for (std::string_view field : {"command"sv, "url"sv, "serverUrl"sv, "httpUrl"sv, "args"sv, "type"sv, "transport"sv}) {
     if (node.find(field) != nullptr) return true;
   }
   return false;
@@ -98,7 +122,7 @@ std::optional<UrlParts> split_url(std::string_view url) {
   const std::size_t colon = url.find("://");
   if (colon == std::string_view::npos || colon == 0 || colon > 16) return std::nullopt;
   for (char c : url.substr(0, colon)) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return std::nullopt;
+    if (!is_alnum(c) && c != '+' && c != '-' && c != '.') return std::nullopt;
   }
   UrlParts parts;
   parts.scheme = url.substr(0, colon);
@@ -143,22 +167,23 @@ constexpr std::array<std::string_view, 17> kSecretQueryParams = {
 // Matches "bulkhead-ignore" comments to findings: the comment's line and the line after it.
 struct IgnoreDirective {
   std::uint32_t line = 0;
-  std::vector<std::string> rule_ids;  // empty: every rule
+  std::vector<std::string_view> rule_ids;  // empty: every rule
 };
 
-std::vector<IgnoreDirective> ignore_directives(const std::vector<detail::Comment>& comments) {
+std::vector<IgnoreDirective> ignore_directives(const detail::Document& document) {
   std::vector<IgnoreDirective> out;
-  for (const detail::Comment& comment : comments) {
+  detail::PositionTracker tracker(document.source, document.origin);
+  for (const detail::Comment& comment : document.comments) {
     const std::size_t at = comment.text.find("bulkhead-ignore");
-    if (at == std::string::npos) continue;
+    if (at == std::string_view::npos) continue;
     IgnoreDirective directive;
-    directive.line = comment.position.line;
-    std::string_view rest = std::string_view(comment.text).substr(at + 15);
+    directive.line = tracker.at(comment.offset).line;
+    const std::string_view rest = comment.text.substr(at + 15);
     for (std::size_t i = 0; i + 5 <= rest.size(); ++i) {
-      if (rest[i] == 'B' && rest[i + 1] == 'H' && std::isdigit(static_cast<unsigned char>(rest[i + 2])) &&
-          std::isdigit(static_cast<unsigned char>(rest[i + 3])) &&
-          std::isdigit(static_cast<unsigned char>(rest[i + 4]))) {
-        directive.rule_ids.emplace_back(rest.substr(i, 5));
+      if (rest[i] == 'B' && rest[i + 1] == 'H' && is_digit(rest[i + 2]) &&
+          is_digit(rest[i + 3]) &&
+          is_digit(rest[i + 4])) {
+        directive.rule_ids.push_back(rest.substr(i, 5));
         i += 4;
       }
     }
@@ -167,25 +192,42 @@ std::vector<IgnoreDirective> ignore_directives(const std::vector<detail::Comment
   return out;
 }
 
+bool is_ignored(const std::vector<IgnoreDirective>& directives, std::uint32_t line, std::string_view rule_id) {
+  return std::any_of(directives.begin(), directives.end(), [&](const IgnoreDirective& d) {
+    const bool covers_line = line == d.line || line == d.line + 1;
+    return covers_line &&
+           (d.rule_ids.empty() || std::find(d.rule_ids.begin(), d.rule_ids.end(), rule_id) != d.rule_ids.end());
+  });
+}
+
+constexpr std::size_t kResolved = static_cast<std::size_t>(-1);  // the finding's position is set already
+
 class Engine {
  public:
-  Engine(std::string_view path, rules::CredentialMatcher& matcher) : path_(path), matcher_(matcher) {}
+  Engine(std::string_view path, rules::CredentialMatcher& matcher, detail::ScanWorkspace& workspace)
+      : path_(path), matcher_(matcher), workspace_(workspace) {}
 
-  std::vector<Finding> run(std::string_view text, std::size_t* suppressed) {
+  std::vector<Finding> run(std::string_view text, std::size_t* suppressed, std::vector<detail::SecretUse>* uses) {
     const bool toml = path_.ends_with(".toml") || path_.ends_with(".TOML");
-    auto parsed = toml ? detail::read_toml(text) : detail::read_jsonc(text);
-    if (auto* error = std::get_if<detail::ParseError>(&parsed)) {
-      report_malformed(text, *error);
+    detail::Document& document = workspace_.document;
+    detail::ParseError error;
+    const bool read = toml ? detail::read_toml(text, document, error) : detail::read_jsonc(text, document, error);
+    if (!read) {
+      report_malformed(text, error);
+      resolve_positions(text, 0);
     } else {
-      const detail::Document& document = std::get<detail::Document>(parsed);
+      prefilter_ = matcher_.candidate_ends(text, workspace_.candidate_ends);
       std::string location;
       find_servers(document.root, location);
+      std::sort(server_by_node_.begin(), server_by_node_.end());
       walk(document.root, location, "", "");
       for (const ServerRef& server : servers_) check_server(*server.node, server.name, server.location);
       check_gateway(document.root, toml);
-      for (const detail::Comment& comment : document.comments) scan_comment(comment);
-      report_shared_credentials();
-      apply_ignores(ignore_directives(document.comments), suppressed);
+      for (const detail::Comment& comment : document.comments) scan_comment(comment, text);
+      resolve_positions(text, document.origin);
+      const std::vector<IgnoreDirective> directives = ignore_directives(document);
+      report_shared_credentials(directives, uses);
+      apply_ignores(directives, suppressed);
     }
     std::sort(findings_.begin(), findings_.end(), [](const Finding& a, const Finding& b) {
       if (a.position.line != b.position.line) return a.position.line < b.position.line;
@@ -214,14 +256,17 @@ class Engine {
 
   // ---- findings -------------------------------------------------------------------------------------------
 
-  void add(std::string_view rule_id, Position position, std::string_view location, std::string_view server,
-           std::string_view detail_text, std::string evidence, std::string_view fingerprint_material) {
+  // `offset` is where in the source the finding points (resolved to a line and column at the end), or kResolved
+  // with `position` set.
+  void add(std::string_view rule_id, std::size_t offset, Position position, std::string_view location,
+           std::string_view server, std::string_view detail_text, std::string evidence,
+           std::string_view fingerprint_material) {
     const rules::Rule* rule = rules::find_rule(rule_id);
     Finding finding;
     finding.rule_id = std::string(rule_id);
     finding.severity = rule != nullptr ? rule->severity : rules::Severity::high;
     finding.message = rule != nullptr ? std::string(rule->message) : std::string(rule_id);
-    if (!detail_text.empty() && to_lower(finding.message).find(to_lower(detail_text)) == std::string::npos) {
+    if (!detail_text.empty() && ifind(finding.message, to_lower(detail_text)) == std::string_view::npos) {
       finding.message += " (";
       finding.message += detail_text;
       finding.message += ")";
@@ -235,22 +280,56 @@ class Engine {
     finding.location = std::string(location);
     finding.server = std::string(server);
     finding.evidence = std::move(evidence);
-    finding.fingerprint = core::sha256_hex(finding.rule_id + "\n" + finding.path + "\n" + finding.location + "\n" +
-                                           core::sha256_hex(fingerprint_material))
-                              .substr(0, 32);
+    finding.fingerprint = detail::fingerprint(rule_id, path_, location, fingerprint_material);
     findings_.push_back(std::move(finding));
+    offsets_.push_back(offset);
   }
 
-  void add_secret(std::string_view rule_id, std::string_view kind, Position position, std::string_view location,
+  void add(std::string_view rule_id, std::size_t offset, std::string_view location, std::string_view server,
+           std::string_view detail_text, std::string evidence, std::string_view fingerprint_material) {
+    add(rule_id, offset, {}, location, server, detail_text, std::move(evidence), fingerprint_material);
+  }
+
+  void add_secret(std::string_view rule_id, std::string_view kind, std::size_t offset, std::string_view location,
                   std::string_view server, std::string_view secret) {
-    add(rule_id, position, location, server, kind, rules::redact(secret), secret);
+    add(rule_id, offset, location, server, kind, rules::redact(secret), secret);
     secret_uses_[std::string(secret)].push_back({findings_.size() - 1, std::string(server)});
   }
 
-  static Position position_in(const Node& node, std::size_t offset) {
-    if (!node.verbatim || offset > node.text.size()) return node.position;
-    return {node.position.line,
-            node.position.column + 1 + detail::code_points(std::string_view(node.text).substr(0, offset))};
+  // Where byte `offset` of a string's decoded text is in the source: exact for strings written without escapes,
+  // else the string's opening quote.
+  static std::size_t position_in(const Node& node, std::size_t offset) noexcept {
+    if (!node.verbatim || offset > node.text.size()) return node.offset;
+    return node.offset + 1 + offset;
+  }
+
+  // Lines and columns for every finding, in one pass over the source in offset order.
+  void resolve_positions(std::string_view text, std::size_t origin) {
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < offsets_.size(); ++i) {
+      if (offsets_[i] != kResolved) order.push_back(i);
+    }
+    std::sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) { return offsets_[a] < offsets_[b]; });
+    detail::PositionTracker tracker(text, origin);
+    for (std::size_t i : order) {
+      findings_[i].position = tracker.at(offsets_[i]);
+      offsets_[i] = kResolved;
+    }
+  }
+
+  // ---- credentials in one string ------------------------------------------------------------------------------
+
+  // matcher_.find(node.text), skipped when the whole-file pass found no candidate ending inside the string.
+  std::vector<rules::CredentialMatch> credentials_in(const Node& node) {
+    if (node.verbatim && prefilter_ && !candidate_in(node.offset + 1, node.text.size())) return {};
+    return matcher_.find(node.text);
+  }
+
+  // True when a candidate of the whole-file pass ends in (start, start + length].
+  bool candidate_in(std::size_t start, std::size_t length) const noexcept {
+    const std::vector<std::size_t>& ends = workspace_.candidate_ends;
+    const auto it = std::upper_bound(ends.begin(), ends.end(), start);
+    return it != ends.end() && *it <= start + length;
   }
 
   // ---- servers ----------------------------------------------------------------------------------------------
@@ -263,17 +342,16 @@ class Engine {
         if (is_server_map(member)) {
           for (const Node& server : member.children) {
             if (server.kind != Node::Kind::object) continue;
-            servers_.push_back({&server, server.key, join(location, server.key)});
-            server_by_node_[&server] = server.key;
+            add_server(server, std::string(server.key), join(location, server.key));
           }
         } else if (member.key == "upstream" && member.kind == Node::Kind::array) {
           for (std::size_t i = 0; i < member.children.size(); ++i) {  // bulkhead.toml [[upstream]]
             const Node& upstream = member.children[i];
             if (upstream.kind != Node::Kind::object) continue;
             const Node* name = upstream.find("name");
-            const std::string server_name = name != nullptr && name->is_string() ? name->text : std::to_string(i);
-            servers_.push_back({&upstream, server_name, with_index(location, i)});
-            server_by_node_[&upstream] = server_name;
+            std::string server_name = name != nullptr && name->is_string() ? std::string(name->text)
+                                                                              : std::to_string(i);
+            add_server(upstream, std::move(server_name), with_index(location, i));
           }
         } else if (member.kind == Node::Kind::object || member.kind == Node::Kind::array) {
           find_servers(member, location);
@@ -292,6 +370,22 @@ class Engine {
     }
   }
 
+  // A node can be found twice (a server map inside a server map); the last name wins, as it always has.
+  void add_server(const Node& node, std::string name, std::string location) {
+    servers_.push_back({&node, std::move(name), std::move(location)});
+    server_by_node_.emplace_back(&node, servers_.size() - 1);
+  }
+
+  // The server a node is, or nullptr.
+  const std::string* server_of(const Node& node) const noexcept {
+    if (server_by_node_.empty() || node.kind != Node::Kind::object) return nullptr;
+    const auto key = std::pair<const Node*, std::size_t>(&node, 0);
+    auto it = std::upper_bound(server_by_node_.begin(), server_by_node_.end(), key,
+                               [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (it == server_by_node_.begin() || std::prev(it)->first != &node) return nullptr;
+    return &servers_[std::prev(it)->second].name;
+  }
+
   static std::string join(std::string_view location, std::string_view key) {
     std::string out(location);
     append_key(out, key);
@@ -301,7 +395,7 @@ class Engine {
   static void append_key(std::string& out, std::string_view key) {
     if (!out.empty()) out.push_back('.');
     const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      return is_alnum(c) || c == '_' || c == '-';
     });
     if (plain) {
       out += key;
@@ -315,7 +409,7 @@ class Engine {
   // ---- secrets in every string --------------------------------------------------------------------------------
 
   void walk(const Node& node, std::string& location, std::string_view server, std::string_view key) {
-    if (auto it = server_by_node_.find(&node); it != server_by_node_.end()) server = it->second;
+    if (const std::string* name = server_of(node)) server = *name;
     switch (node.kind) {
       case Node::Kind::object:
         for (const Node& member : node.children) {
@@ -345,24 +439,24 @@ class Engine {
 
   // Provider formats anywhere in the string; else URL credentials; else the key-context entropy rule.
   void scan_string(const Node& node, const std::string& location, std::string_view server, std::string_view key) {
-    const std::string& value = node.text;
+    const std::string_view value = node.text;
     if (value.size() < 8) return;
-    const auto matches = matcher_.find(value);
+    const auto matches = credentials_in(node);
     for (const rules::CredentialMatch& match : matches) {
       add_secret(match.rule_id, match.kind, position_in(node, match.offset), location, server,
-                 std::string_view(value).substr(match.offset, match.length));
+                 value.substr(match.offset, match.length));
     }
     check_passthrough_value(node, location, server);
     if (!matches.empty()) return;
-    if (value.find("://") != std::string::npos && check_url_credentials(node, location, server)) return;
+    if (value.find("://") != std::string_view::npos && check_url_credentials(node, location, server)) return;
     if (!key.empty() && rules::is_sensitive_key(key)) check_generic(node, 0, value, key, location, server);
   }
 
   // `value` = node.text.substr(offset) (or part of it): a value in a credential field.
   void check_generic(const Node& node, std::size_t offset, std::string_view value, std::string_view key,
-                     const std::string& location, std::string_view server) {
+                     std::string_view location, std::string_view server) {
     std::size_t skip = 0;
-    for (std::string_view scheme : {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "}) {
+    for (std::string_view scheme : {"Bearer "sv, "bearer "sv, "Basic "sv, "basic "sv, "Token "sv, "token "sv}) {
       if (value.starts_with(scheme)) {
         skip = scheme.size();
         break;
@@ -372,7 +466,7 @@ class Engine {
     if (!rules::looks_like_generic_secret(secret)) return;
     const std::string low_key = to_lower(key);
     const bool base64ish = std::all_of(secret.begin(), secret.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+      return is_alnum(c) || c == '+' || c == '/' || c == '=';
     });
     std::string_view rule_id = rid::generic_secret;
     std::string_view kind;
@@ -390,7 +484,7 @@ class Engine {
     const std::string_view url = node.text;
     std::size_t start = url.find("://");
     // The URL may be embedded (e.g. "--url=https://…"); back up to its scheme.
-    while (start > 0 && (std::isalnum(static_cast<unsigned char>(url[start - 1])) || url[start - 1] == '+')) --start;
+    while (start > 0 && (is_alnum(url[start - 1]) || url[start - 1] == '+')) --start;
     const std::string_view embedded = url.substr(start);
     const auto parts = split_url(embedded.substr(0, embedded.find_first_of(" \t\"'")));
     if (!parts) return false;
@@ -444,8 +538,7 @@ class Engine {
       const Node& item = items[i];
       if (!item.is_string()) continue;
       const std::string_view arg = item.text;
-      if (!matcher_.find(arg).empty()) continue;  // reported by scan_string already
-      const std::string item_location = with_index(location, i);
+      if (!credentials_in(item).empty()) continue;  // reported by scan_string already
       if (arg.starts_with("-")) {
         std::string_view flag = arg;
         while (!flag.empty() && flag.front() == '-') flag.remove_prefix(1);
@@ -453,12 +546,11 @@ class Engine {
         if (eq != std::string_view::npos) {
           if (rules::is_sensitive_key(flag.substr(0, eq))) {
             check_generic(item, arg.size() - flag.size() + eq + 1, flag.substr(eq + 1), flag.substr(0, eq),
-                          item_location, server);
+                          with_index(location, i), server);
           }
         } else if (rules::is_sensitive_key(flag) && i + 1 < items.size() && items[i + 1].is_string() &&
-                   !items[i + 1].text.starts_with("-") && matcher_.find(items[i + 1].text).empty()) {
-          check_generic(items[i + 1], 0, items[i + 1].text, flag,
-                        with_index(location, i + 1), server);
+                   !items[i + 1].text.starts_with("-") && credentials_in(items[i + 1]).empty()) {
+          check_generic(items[i + 1], 0, items[i + 1].text, flag, with_index(location, i + 1), server);
         }
         continue;
       }
@@ -466,24 +558,24 @@ class Engine {
       const std::size_t colon = arg.find(':');
       if (eq != std::string_view::npos && eq > 0 && arg.find("://") == std::string_view::npos &&
           rules::is_sensitive_key(arg.substr(0, eq)) && arg.substr(0, eq).find(' ') == std::string_view::npos) {
-        check_generic(item, eq + 1, arg.substr(eq + 1), arg.substr(0, eq), item_location, server);
+        check_generic(item, eq + 1, arg.substr(eq + 1), arg.substr(0, eq), with_index(location, i), server);
       } else if (colon != std::string_view::npos && colon > 0 && arg.find("://") == std::string_view::npos &&
                  rules::is_sensitive_key(arg.substr(0, colon))) {
         std::size_t value_start = colon + 1;
         while (value_start < arg.size() && arg[value_start] == ' ') ++value_start;
-        check_generic(item, value_start, arg.substr(value_start), arg.substr(0, colon), item_location, server);
+        check_generic(item, value_start, arg.substr(value_start), arg.substr(0, colon), with_index(location, i),
+                      server);
       }
     }
   }
 
-  void scan_comment(const detail::Comment& comment) {
+  void scan_comment(const detail::Comment& comment, std::string_view text) {
+    // The comment's text is a view into the source: its first byte is at `body`.
+    const std::size_t body = static_cast<std::size_t>(comment.text.data() - text.data());
+    if (prefilter_ && !candidate_in(body, comment.text.size())) return;
     for (const rules::CredentialMatch& match : matcher_.find(comment.text)) {
-      Position position = comment.position;
-      if (comment.verbatim) {
-        position.column += 2 + detail::code_points(std::string_view(comment.text).substr(0, match.offset));
-      }
-      add_secret(match.rule_id, match.kind, position, "(comment)", "",
-                 std::string_view(comment.text).substr(match.offset, match.length));
+      add_secret(match.rule_id, match.kind, comment.verbatim ? body + match.offset : comment.offset, "(comment)", "",
+                 comment.text.substr(match.offset, match.length));
     }
   }
 
@@ -498,20 +590,28 @@ class Engine {
     const bool credential = key.find("auth") != std::string::npos || key.find("token") != std::string::npos ||
                             key.find("credential") != std::string::npos;
     if (forwards && credential) {
-      add(rid::token_passthrough, member.position, location, server, "", member.key + " = " + member.text,
-          member.key);
+      std::string evidence(member.key);
+      evidence += " = ";
+      evidence += member.text;
+      add(rid::token_passthrough, member.offset, location, server, "", std::move(evidence), member.key);
     }
   }
 
   void check_passthrough_value(const Node& node, const std::string& location, std::string_view server) {
-    // Every marker has a '{' or a '$' or "headers."; most values have none of them.
-    if (node.text.find_first_of("{$") == std::string::npos && node.text.find("eaders.") == std::string::npos) return;
-    const std::string low = to_lower(node.text);
-    for (std::string_view marker : {"${header:authorization}", "request.headers.authorization",
-                                    "{client_token}", "${client_token}", "{{client_token}}", "$client_token"}) {
-      const std::size_t at = low.find(marker);
-      if (at != std::string::npos) {
-        add(rid::token_passthrough, position_in(node, at), location, server, "", node.text, node.text);
+    // Every marker has a '{' or a '$' or "headers.", and "header" or "client_token"; most values have neither.
+    const std::string_view text = node.text;
+    if (text.find('{') == std::string_view::npos && text.find('$') == std::string_view::npos &&
+        text.find("eaders.") == std::string_view::npos) {
+      return;
+    }
+    if (ifind(text, "header") == std::string_view::npos && ifind(text, "client_token") == std::string_view::npos) {
+      return;
+    }
+    for (std::string_view marker : {"${header:authorization}"sv, "request.headers.authorization"sv,
+                                    "{client_token}"sv, "${client_token}"sv, "{{client_token}}"sv, "$client_token"sv}) {
+      const std::size_t at = ifind(text, marker);
+      if (at != std::string_view::npos) {
+        add(rid::token_passthrough, position_in(node, at), location, server, "", std::string(text), text);
         return;
       }
     }
@@ -519,8 +619,8 @@ class Engine {
 
   // ---- per-server rules ---------------------------------------------------------------------------------------
 
-  static std::vector<Word> command_words(const Node& server) {
-    std::vector<Word> words;
+  void command_words(const Node& server, std::vector<Word>& words) {
+    words.clear();
     if (const Node* command = server.find("command"); command != nullptr) {
       if (command->is_string()) {
         std::string_view text = command->text;
@@ -550,23 +650,23 @@ class Engine {
         if (item.is_string()) words.push_back({item.text, &item, 0});
       }
     }
-    return words;
   }
 
   void check_server(const Node& server, const std::string& name, const std::string& location) {
-    for (std::string_view field : {"url", "serverUrl", "httpUrl", "uri", "endpoint"}) {
+    for (std::string_view field : {"url"sv, "serverUrl"sv, "httpUrl"sv, "uri"sv, "endpoint"sv}) {
       const Node* url = server.find(field);
       if (url != nullptr && url->is_string()) check_plain_http(*url, join(location, field), name, 0, url->text);
     }
-    const std::vector<Word> words = command_words(server);
+    command_words(server, words_);
+    const std::vector<Word>& words = words_;
     for (std::size_t i = 0; i < words.size(); ++i) {
       const std::string_view word = words[i].text;
       if (word.starts_with("http://") || word.starts_with("ws://")) {
-        check_plain_http(*words[i].node, location + ".args", name, words[i].offset, word);
+        check_plain_http(*words[i].node, with_suffix(location, ".args"), name, words[i].offset, word);
       }
     }
     check_launch(words, location, name);
-    for (std::string_view field : {"alwaysAllow", "autoApprove", "auto_approve", "autoApproveTools"}) {
+    for (std::string_view field : {"alwaysAllow"sv, "autoApprove"sv, "auto_approve"sv, "autoApproveTools"sv}) {
       const Node* allow = server.find(field);
       if (allow == nullptr) continue;
       const bool everything =
@@ -575,12 +675,14 @@ class Engine {
                                   return item.is_string() && item.text == "*";
                                 }));
       if (everything) {
-        add(rid::unscoped_tools, allow->position, join(location, field), name, "every tool is auto-approved",
-            std::string(field) + " = *", field);
+        std::string evidence(field);
+        evidence += " = *";
+        add(rid::unscoped_tools, allow->offset, join(location, field), name, "every tool is auto-approved",
+            std::move(evidence), field);
       }
     }
     if (const Node* trust = server.find("trust"); trust != nullptr && is_truthy(*trust)) {
-      add(rid::unscoped_tools, trust->position, join(location, "trust"), name,
+      add(rid::unscoped_tools, trust->offset, join(location, "trust"), name,
           "trust = true skips every tool confirmation", "trust = true", "trust");
     }
   }
@@ -590,14 +692,21 @@ class Engine {
     const auto parts = split_url(url);
     if (!parts || !(iequals(parts->scheme, "http") || iequals(parts->scheme, "ws"))) return;
     if (parts->host.empty() || is_loopback(parts->host) || rules::is_reference(parts->host)) return;
-    add(rid::plain_http, position_in(node, offset), location, server, std::string(parts->host),
-        std::string(parts->scheme) + "://" + std::string(parts->host), parts->host);
+    std::string evidence(parts->scheme);
+    evidence += "://";
+    evidence += parts->host;
+    add(rid::plain_http, position_in(node, offset), location, server, parts->host, std::move(evidence), parts->host);
   }
 
-  void report_word(std::string_view rule_id, const Word& word, const std::string& location,
-                   const std::string& server, std::string_view detail_text) {
+  void report_word(std::string_view rule_id, const Word& word, std::string_view location, const std::string& server,
+                   std::string_view detail_text) {
     add(rule_id, position_in(*word.node, word.offset), location, server, detail_text, std::string(word.text),
         word.text);
+  }
+
+  void report_args_word(std::string_view rule_id, const Word& word, std::string_view server_location,
+                        const std::string& server, std::string_view detail_text) {
+    report_word(rule_id, word, with_suffix(server_location, ".args"), server, detail_text);
   }
 
   static bool npm_spec_pinned(std::string_view spec) {
@@ -622,7 +731,7 @@ class Engine {
     const std::size_t at = spec.find('@');
     if (at == std::string_view::npos) return false;
     const std::string_view version = spec.substr(at + 1);
-    return !version.empty() && version != "latest" && std::isdigit(static_cast<unsigned char>(version.front()));
+    return !version.empty() && version != "latest" && is_digit(version.front());
   }
 
   static bool image_pinned(std::string_view image) {
@@ -680,20 +789,20 @@ class Engine {
       const std::string_view word = words[i].text;
       if (word == "-p" || word == "--package") {
         if (i + 1 < words.size() && !npm_spec_pinned(words[i + 1].text)) {
-          report_word(rid::unpinned_package, words[i + 1], location + ".args", server, "npm package without version");
+          report_args_word(rid::unpinned_package, words[i + 1], location, server, "npm package without version");
         }
         ++i;
         continue;
       }
       if (word.starts_with("--package=")) {
         if (!npm_spec_pinned(word.substr(10))) {
-          report_word(rid::unpinned_package, words[i], location + ".args", server, "npm package without version");
+          report_args_word(rid::unpinned_package, words[i], location, server, "npm package without version");
         }
         continue;
       }
       if (word.starts_with("-")) continue;
       if (!npm_spec_pinned(word)) {
-        report_word(rid::unpinned_package, words[i], location + ".args", server, "npm package without version");
+        report_args_word(rid::unpinned_package, words[i], location, server, "npm package without version");
       }
       return;
     }
@@ -705,8 +814,7 @@ class Engine {
       const std::string_view word = words[i].text;
       if (word == "--from" || word == "--spec") {
         if (i + 1 < words.size() && !python_spec_pinned(words[i + 1].text)) {
-          report_word(rid::unpinned_package, words[i + 1], location + ".args", server,
-                      "Python package without version");
+          report_args_word(rid::unpinned_package, words[i + 1], location, server, "Python package without version");
         }
         return;  // with --from, the next word is a command name, not a package
       }
@@ -716,7 +824,7 @@ class Engine {
       }
       if (word.starts_with("-")) continue;
       if (!python_spec_pinned(word)) {
-        report_word(rid::unpinned_package, words[i], location + ".args", server, "Python package without version");
+        report_args_word(rid::unpinned_package, words[i], location, server, "Python package without version");
       }
       return;
     }
@@ -732,16 +840,15 @@ class Engine {
         "-h", "--hostname"};
     static constexpr std::array<std::string_view, 5> kTakesValueMore = {"--pull", "--restart", "--pid", "--ipc",
                                                                          "--userns"};
-    const std::string args_location = location + ".args";
     for (++i; i < words.size(); ++i) {
       const std::string_view word = words[i].text;
       if (word == "--privileged" || word == "--privileged=true") {
-        report_word(rid::privileged_container, words[i], args_location, server, "--privileged");
+        report_args_word(rid::privileged_container, words[i], location, server, "--privileged");
         continue;
       }
       if (!word.starts_with("-")) {
         if (!image_pinned(word)) {
-          report_word(rid::unpinned_package, words[i], args_location, server, "container image without a pinned tag");
+          report_args_word(rid::unpinned_package, words[i], location, server, "container image without a pinned tag");
         }
         return;  // the rest are the container's own arguments
       }
@@ -759,18 +866,18 @@ class Engine {
       if (flag == "-v" || flag == "--volume") {
         const std::string_view source = v.substr(0, v.find(':'));
         if (source == "/" || source.find("docker.sock") != std::string_view::npos) {
-          report_word(rid::privileged_container, *value, args_location, server,
-                      source == "/" ? "host root mounted" : "Docker socket mounted");
+          report_args_word(rid::privileged_container, *value, location, server,
+                           source == "/" ? "host root mounted" : "Docker socket mounted");
         }
       } else if (flag == "--mount") {
         if (v.find("source=/,") != std::string_view::npos || v.find("src=/,") != std::string_view::npos ||
             v.ends_with("source=/") || v.ends_with("src=/") || v.find("docker.sock") != std::string_view::npos) {
-          report_word(rid::privileged_container, *value, args_location, server, "host root or Docker socket mounted");
+          report_args_word(rid::privileged_container, *value, location, server, "host root or Docker socket mounted");
         }
       } else if (flag == "--cap-add" && (iequals(v, "ALL") || iequals(v, "SYS_ADMIN"))) {
-        report_word(rid::privileged_container, *value, args_location, server, "--cap-add " + std::string(v));
+        report_args_word(rid::privileged_container, *value, location, server, "--cap-add " + std::string(v));
       } else if ((flag == "--pid" || flag == "--userns") && v == "host") {
-        report_word(rid::privileged_container, *value, args_location, server, std::string(flag) + "=host");
+        report_args_word(rid::privileged_container, *value, location, server, std::string(flag) + "=host");
       }
     }
   }
@@ -791,8 +898,8 @@ class Engine {
       const std::string_view text = script.text;
       const std::size_t at = text.find_first_of("$`%");
       if (at != std::string_view::npos) {
-        add(rid::shell_interpolation, position_in(*script.node, script.offset), location + ".args", server,
-            program + " " + std::string(flag), std::string(text.substr(0, 80)), text);
+        add(rid::shell_interpolation, position_in(*script.node, script.offset), with_suffix(location, ".args"),
+            server, program + " " + std::string(flag), std::string(text.substr(0, 80)), text);
       }
       return;
     }
@@ -810,7 +917,7 @@ class Engine {
     if (!gateway) return;
     if (auth != nullptr) {
       if (const Node* mode = auth->find("mode"); mode != nullptr && mode->is_string() && mode->text == "none") {
-        add(rid::auth_disabled, mode->position, "auth.mode", "", "mode = \"none\"", "mode = \"none\"", "auth.mode");
+        add(rid::auth_disabled, mode->offset, "auth.mode", "", "mode = \"none\"", "mode = \"none\"", "auth.mode");
       }
     }
     const Node* policy = root.find("policy");
@@ -818,30 +925,43 @@ class Engine {
     const bool has_policy = dir != nullptr && dir->is_string() && !dir->text.empty();
     if (!has_policy && upstream != nullptr && upstream->kind == Node::Kind::array && !upstream->children.empty()) {
       const Node& first = upstream->children.front();
-      Position position = first.position;
-      if (const Node* name = first.find("name"); name != nullptr) position = name->key_position;
-      add(rid::unscoped_tools, position, "policy", "", "no [policy] dir: every upstream tool is reachable",
+      std::size_t offset = first.offset;
+      if (const Node* name = first.find("name"); name != nullptr) offset = name->key_offset;
+      add(rid::unscoped_tools, offset, "policy", "", "no [policy] dir: every upstream tool is reachable",
           "[policy] missing", "policy");
     }
   }
 
   // ---- cross-cutting ------------------------------------------------------------------------------------------
 
-  void report_shared_credentials() {
+  void report_shared_credentials(const std::vector<IgnoreDirective>& directives,
+                                 std::vector<detail::SecretUse>* exported) {
     for (const auto& [secret, uses] : secret_uses_) {
-      std::vector<std::string> servers;
+      std::vector<std::string_view> servers;
       for (const SecretUse& use : uses) {
         if (!use.server.empty() && std::find(servers.begin(), servers.end(), use.server) == servers.end()) {
           servers.push_back(use.server);
         }
       }
-      if (servers.size() < 2) continue;
-      std::string names;
-      for (const std::string& server : servers) names += (names.empty() ? "" : ", ") + server;
+      const bool shared = servers.size() >= 2;
+      if (exported != nullptr) {
+        for (const SecretUse& use : uses) {
+          if (use.server.empty()) continue;
+          const Finding& original = findings_[use.finding];
+          exported->push_back({secret, use.server, original.location, original.position, shared,
+                               is_ignored(directives, original.position.line, rid::shared_credential)});
+        }
+      }
+      if (!shared) continue;
+      std::string names = "servers: ";
+      for (std::size_t i = 0; i < servers.size(); ++i) {
+        if (i > 0) names += ", ";
+        names += servers[i];
+      }
       for (const SecretUse& use : uses) {
         if (use.server.empty()) continue;
         const Finding original = findings_[use.finding];
-        add(rid::shared_credential, original.position, original.location, use.server, "servers: " + names,
+        add(rid::shared_credential, kResolved, original.position, original.location, use.server, names,
             rules::redact(secret), secret);
       }
     }
@@ -851,12 +971,7 @@ class Engine {
     if (directives.empty()) return;
     std::vector<Finding> kept;
     for (Finding& finding : findings_) {
-      const bool ignored = std::any_of(directives.begin(), directives.end(), [&](const IgnoreDirective& d) {
-        const bool line = finding.position.line == d.line || finding.position.line == d.line + 1;
-        return line && (d.rule_ids.empty() ||
-                        std::find(d.rule_ids.begin(), d.rule_ids.end(), finding.rule_id) != d.rule_ids.end());
-      });
-      if (ignored) {
+      if (is_ignored(directives, finding.position.line, finding.rule_id)) {
         if (suppressed != nullptr) ++*suppressed;
       } else {
         kept.push_back(std::move(finding));
@@ -866,27 +981,60 @@ class Engine {
   }
 
   void report_malformed(std::string_view text, const detail::ParseError& error) {
-    add(rid::malformed_file, error.position, "", "", error.message, error.message, "malformed");
+    add(rid::malformed_file, kResolved, error.position, "", "", error.message, error.message, "malformed");
     // The file cannot be read as a document, but credentials in it are still credentials.
-    detail::PositionTracker tracker(text);
     for (const rules::CredentialMatch& match : matcher_.find(text)) {
-      add_secret(match.rule_id, match.kind, tracker.at(match.offset), "", "", text.substr(match.offset, match.length));
+      add_secret(match.rule_id, match.kind, match.offset, "", "", text.substr(match.offset, match.length));
     }
   }
 
   std::string_view path_;
   rules::CredentialMatcher& matcher_;
+  detail::ScanWorkspace& workspace_;
+  bool prefilter_ = false;  // workspace_.candidate_ends holds every candidate end of the file
   std::vector<Finding> findings_;
+  std::vector<std::size_t> offsets_;  // per finding: source offset of its position, or kResolved
   std::vector<ServerRef> servers_;
-  std::unordered_map<const Node*, std::string> server_by_node_;
+  std::vector<std::pair<const Node*, std::size_t>> server_by_node_;  // sorted by node: index into servers_
+  std::vector<Word> words_;
   std::map<std::string, std::vector<SecretUse>> secret_uses_;
 };
 
 }  // namespace
 
+std::string detail::shared_credential_message(std::string_view servers, std::string_view location) {
+  const rules::Rule* rule = rules::find_rule(rid::shared_credential);
+  std::string message(rule->message);
+  message += " (";
+  message += servers;
+  message += ")";
+  if (!location.empty()) {
+    message += " in ";
+    message += location;
+  }
+  return message;
+}
+
+std::string detail::fingerprint(std::string_view rule_id, std::string_view path, std::string_view location,
+                                std::string_view material) {
+  std::string input;
+  input.reserve(rule_id.size() + path.size() + location.size() + 67);
+  input += rule_id;
+  input += '\n';
+  input += path;
+  input += '\n';
+  input += location;
+  input += '\n';
+  input += rules::sha256_hex(material);
+  std::string out = rules::sha256_hex(input);
+  out.resize(32);
+  return out;
+}
+
 std::vector<Finding> detail::scan_document(std::string_view path, std::string_view text,
-                                           rules::CredentialMatcher& matcher, std::size_t* suppressed) {
-  return Engine(path, matcher).run(text, suppressed);
+                                           rules::CredentialMatcher& matcher, ScanWorkspace& workspace,
+                                           std::size_t* suppressed, std::vector<SecretUse>* uses) {
+  return Engine(path, matcher, workspace).run(text, suppressed, uses);
 }
 
 }  // namespace bulkhead::scan

@@ -12,11 +12,22 @@ namespace {
 constexpr std::string_view kVersion = "0.1.0";
 constexpr std::string_view kInformationUri = "https://github.com/bulkhead-mcp/bulkhead/blob/main/docs/scan-rules.md";
 
+// Bytes append_json_string must look at: quotes, backslashes, control characters and non-ASCII (validated).
+constexpr std::array<bool, 256> kJsonSpecial = [] {
+  std::array<bool, 256> special{};
+  for (std::size_t c = 0; c < 256; ++c) special[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
+  return special;
+}();
+
 // Appends `text` as a JSON string literal. Invalid UTF-8 becomes U+FFFD so the output is always valid JSON.
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (std::size_t i = 0; i < text.size();) {
+    const std::size_t run = i;
+    while (i < text.size() && !kJsonSpecial[static_cast<unsigned char>(text[i])]) ++i;
+    out.append(text.data() + run, i - run);
+    if (i >= text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       switch (c) {
@@ -26,13 +37,9 @@ void append_json_string(std::string& out, std::string_view text) {
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
-          if (c < 0x20 || c == 0x7f) {
-            out += "\\u00";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-          } else {
-            out.push_back(static_cast<char>(c));
-          }
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
       }
       ++i;
       continue;
@@ -197,6 +204,33 @@ std::string render_text(const Report& report, bool color) {
   return out;
 }
 
+// rules::find_rule for the ids of findings ("BH001"…), by table: the renderers look a rule up for every finding.
+const rules::Rule* rule_of(std::string_view rule_id) {
+  static const std::array<const rules::Rule*, 1000> kByNumber = [] {
+    std::array<const rules::Rule*, 1000> table{};
+    for (const rules::Rule& rule : rules::all_rules()) {
+      table[static_cast<std::size_t>(std::stoi(std::string(rule.id.substr(2))))] = &rule;
+    }
+    return table;
+  }();
+  if (rule_id.size() == 5 && rule_id.starts_with("BH") && std::isdigit(static_cast<unsigned char>(rule_id[2])) &&
+      std::isdigit(static_cast<unsigned char>(rule_id[3])) && std::isdigit(static_cast<unsigned char>(rule_id[4]))) {
+    const rules::Rule* rule = kByNumber[static_cast<std::size_t>(std::stoi(std::string(rule_id.substr(2))))];
+    if (rule != nullptr && rule->id == rule_id) return rule;
+  }
+  return rules::find_rule(rule_id);
+}
+
+void append_number(std::string& out, std::size_t value) {
+  char digits[24];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) out.push_back(digits[--n]);
+}
+
 std::string render_json(const Report& report) {
   std::string out = "{\"version\":1,\"tool\":\"bulkhead\",\"files_scanned\":" + std::to_string(report.files_scanned) +
                     ",\"bytes_scanned\":" + std::to_string(report.bytes_scanned) +
@@ -206,21 +240,40 @@ std::string render_json(const Report& report) {
     append_json_string(out, report.errors[i]);
   }
   out += "],\"findings\":[";
+  std::size_t estimate = out.size() + 8;
+  for (const Finding& f : report.findings) {
+    estimate += 240 + f.path.size() + f.location.size() + f.server.size() + f.message.size() + f.evidence.size();
+  }
+  out.reserve(estimate);
   for (std::size_t i = 0; i < report.findings.size(); ++i) {
     const Finding& f = report.findings[i];
-    const rules::Rule* rule = rules::find_rule(f.rule_id);
+    const rules::Rule* rule = rule_of(f.rule_id);
     if (i > 0) out += ",";
-    out += "\n{\"rule_id\":" + json_string(f.rule_id);
-    out += ",\"rule_name\":" + json_string(rule != nullptr ? rule->name : "");
-    out += ",\"severity\":" + json_string(rules::severity_name(f.severity));
-    out += ",\"path\":" + json_string(f.path);
-    out += ",\"line\":" + std::to_string(f.position.line) + ",\"column\":" + std::to_string(f.position.column);
-    out += ",\"location\":" + json_string(f.location);
-    out += ",\"server\":" + json_string(f.server);
-    out += ",\"message\":" + json_string(f.message);
-    out += ",\"evidence\":" + json_string(f.evidence);
-    out += ",\"fix\":" + json_string(fix_for(f.rule_id));
-    out += ",\"fingerprint\":" + json_string(f.fingerprint) + "}";
+    out += "\n{\"rule_id\":";
+    append_json_string(out, f.rule_id);
+    out += ",\"rule_name\":";
+    append_json_string(out, rule != nullptr ? rule->name : "");
+    out += ",\"severity\":";
+    append_json_string(out, rules::severity_name(f.severity));
+    out += ",\"path\":";
+    append_json_string(out, f.path);
+    out += ",\"line\":";
+    append_number(out, f.position.line);
+    out += ",\"column\":";
+    append_number(out, f.position.column);
+    out += ",\"location\":";
+    append_json_string(out, f.location);
+    out += ",\"server\":";
+    append_json_string(out, f.server);
+    out += ",\"message\":";
+    append_json_string(out, f.message);
+    out += ",\"evidence\":";
+    append_json_string(out, f.evidence);
+    out += ",\"fix\":";
+    append_json_string(out, rule != nullptr ? rule->fix : "");
+    out += ",\"fingerprint\":";
+    append_json_string(out, f.fingerprint);
+    out += "}";
   }
   out += "]}\n";
   return out;
@@ -296,7 +349,7 @@ core::Result<std::set<std::string>> parse_baseline(std::string_view text) {
   if (const detail::Node* list = root.find("fingerprints"); list != nullptr && list->kind == detail::Node::Kind::array) {
     recognised = true;
     for (const detail::Node& item : list->children) {
-      if (item.is_string()) fingerprints.insert(item.text);
+      if (item.is_string()) fingerprints.insert(std::string(item.text));
     }
   }
   if (const detail::Node* findings = root.find("findings");
@@ -304,7 +357,7 @@ core::Result<std::set<std::string>> parse_baseline(std::string_view text) {
     recognised = true;
     for (const detail::Node& item : findings->children) {
       const detail::Node* fingerprint = item.find("fingerprint");
-      if (fingerprint != nullptr && fingerprint->is_string()) fingerprints.insert(fingerprint->text);
+      if (fingerprint != nullptr && fingerprint->is_string()) fingerprints.insert(std::string(fingerprint->text));
     }
   }
   if (!recognised) {

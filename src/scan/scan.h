@@ -45,7 +45,7 @@ struct Options {
   rules::Severity fail_on = rules::Severity::high;
   std::set<std::string> baseline;                 // fingerprints to suppress
   std::size_t max_file_bytes = 32u * 1024 * 1024; // larger files are reported (BH090) and skipped
-  unsigned threads = 0;                           // scan_paths workers; 0 = one per hardware thread (max 16)
+  unsigned threads = 0;                           // scan_paths workers; 0 = one per CPU we may run on (max 16)
 };
 
 struct Report {
