@@ -8,6 +8,7 @@
 // immutable) to get one per thread. Lifetime: matches hold offsets into the scanned text, not pointers.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -136,8 +137,9 @@ class CredentialMatcher {
 // e.g. "ghp_…(40 chars, sha256:1f2e3d4c)".
 [[nodiscard]] std::string redact(std::string_view secret);
 
-// SHA-256 of `data` as 64 lower-case hex digits (the value of core::sha256_hex), with OpenSSL's implementation
-// fetched once instead of on every call: redaction and scan fingerprints hash every finding. Thread-safe.
+// SHA-256 of `data` as 64 lower-case hex digits (the value of core::sha256_hex), without OpenSSL's per-call EVP
+// dispatch (redaction and scan fingerprints hash every finding). Thread-safe.
 [[nodiscard]] std::string sha256_hex(std::string_view data);
+[[nodiscard]] std::array<char, 64> sha256_hex_digits(std::string_view data) noexcept;
 
 }  // namespace bulkhead::rules

@@ -5,9 +5,11 @@
 // the whole file finds where credentials may end, so the per-string credential matcher runs only on strings that
 // contain such an end; positions are byte offsets until a finding needs a line and column.
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 #include "core/core.h"
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 #include "scan/detail/engine.h"
 #include "scan/scan.h"
@@ -36,6 +38,15 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
+// True when `haystack` contains `needle`, both compared in lower case (ASCII).
+bool icontains(std::string_view haystack, std::string_view needle) noexcept {
+  if (needle.empty()) return true;
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (iequals(haystack.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
 // Offset of `needle` (lower case) in `haystack` compared case-insensitively (ASCII), or npos.
 std::size_t ifind(std::string_view haystack, std::string_view needle) noexcept {
   if (needle.empty()) return 0;
@@ -58,10 +69,61 @@ std::string_view basename(std::string_view command) noexcept {
 
 // "loc[3]" (written without operator+ chains, which trip a g++ 12 -Wrestrict false positive).
 void append_index(std::string& location, std::size_t index) {
+  char digits[24];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + index % 10);
+    index /= 10;
+  } while (index != 0);
   location.push_back('[');
-  location.append(std::to_string(index));
+  while (n > 0) location.push_back(digits[--n]);
   location.push_back(']');
 }
+
+// "a.b" for a plain key, a."b c" for any other (the spelling of every location in findings and baselines).
+void append_key(std::string& out, std::string_view key) {
+  if (!out.empty()) out.push_back('.');
+  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return is_alnum(c) || c == '_' || c == '-';
+  });
+  if (plain) {
+    out += key;
+  } else {
+    out += '"';
+    out += key;
+    out += '"';
+  }
+}
+
+// The logical location of the node being walked (mcpServers.github.env.TOKEN, args[2]), kept as segments and
+// spelled only when a finding needs it: most nodes never do.
+class LogicalPath {
+ public:
+  static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
+  void push_key(std::string_view key) { segments_.push_back({key, kNoIndex}); }
+  void push_index(std::size_t index) { segments_.push_back({{}, index}); }
+  void pop() noexcept { segments_.pop_back(); }
+  // The location, with "[index]" appended unless kNoIndex.
+  [[nodiscard]] std::string str(std::size_t index = kNoIndex) const {
+    std::string out;
+    for (const Segment& segment : segments_) {
+      if (segment.index == kNoIndex) {
+        append_key(out, segment.key);
+      } else {
+        append_index(out, segment.index);
+      }
+    }
+    if (index != kNoIndex) append_index(out, index);
+    return out;
+  }
+
+ private:
+  struct Segment {
+    std::string_view key;
+    std::size_t index;
+  };
+  std::vector<Segment> segments_;
+};
 
 std::string with_index(std::string_view location, std::size_t index) {
   std::string out(location);
@@ -156,7 +218,16 @@ std::optional<UrlParts> split_url(std::string_view url) {
 }
 
 bool is_loopback(std::string_view host) {
-  const std::string low = to_lower(host);
+  std::array<char, 64> buffer;
+  std::string heap;
+  std::string_view low;
+  if (host.size() <= buffer.size()) {
+    for (std::size_t i = 0; i < host.size(); ++i) buffer[i] = lower(host[i]);
+    low = std::string_view(buffer.data(), host.size());
+  } else {
+    heap = to_lower(host);
+    low = heap;
+  }
   return core::is_loopback_host(low) || low.ends_with(".localhost") || low == "::1";
 }
 
@@ -219,8 +290,8 @@ class Engine {
       prefilter_ = matcher_.candidate_ends(text, workspace_.candidate_ends);
       std::string location;
       find_servers(document.root, location);
-      std::sort(server_by_node_.begin(), server_by_node_.end());
-      walk(document.root, location, "", "");
+      LogicalPath path;
+      walk(document.root, path, "", "");
       for (const ServerRef& server : servers_) check_server(*server.node, server.name, server.location);
       check_gateway(document.root, toml);
       for (const detail::Comment& comment : document.comments) scan_comment(comment, text);
@@ -229,18 +300,31 @@ class Engine {
       report_shared_credentials(directives, uses);
       apply_ignores(directives, suppressed);
     }
-    std::sort(findings_.begin(), findings_.end(), [](const Finding& a, const Finding& b) {
+    // By position and rule; sorting indices makes the same comparisons std::sort on the findings would, so the
+    // order of equal elements is the same, without moving findings around.
+    std::vector<std::size_t>& order = workspace_.order;
+    order.resize(findings_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [this](std::size_t x, std::size_t y) {
+      const Finding& a = findings_[x];
+      const Finding& b = findings_[y];
       if (a.position.line != b.position.line) return a.position.line < b.position.line;
       if (a.position.column != b.position.column) return a.position.column < b.position.column;
       return a.rule_id < b.rule_id;
     });
-    findings_.erase(std::unique(findings_.begin(), findings_.end(),
-                                [](const Finding& a, const Finding& b) {
-                                  return a.rule_id == b.rule_id && a.position == b.position &&
-                                         a.location == b.location;
-                                }),
-                    findings_.end());
-    return std::move(findings_);
+    std::vector<Finding> sorted;
+    sorted.reserve(findings_.size());
+    for (std::size_t i : order) {
+      Finding& finding = findings_[i];
+      if (!sorted.empty()) {
+        const Finding& last = sorted.back();
+        if (last.rule_id == finding.rule_id && last.position == finding.position && last.location == finding.location) {
+          continue;  // a duplicate (std::unique keeps the first)
+        }
+      }
+      sorted.push_back(std::move(finding));
+    }
+    return sorted;
   }
 
  private:
@@ -258,15 +342,18 @@ class Engine {
 
   // `offset` is where in the source the finding points (resolved to a line and column at the end), or kResolved
   // with `position` set.
-  void add(std::string_view rule_id, std::size_t offset, Position position, std::string_view location,
+  void add(std::string_view rule_id, std::size_t offset, Position position, std::string location,
            std::string_view server, std::string_view detail_text, std::string evidence,
            std::string_view fingerprint_material) {
     const rules::Rule* rule = rules::find_rule(rule_id);
     Finding finding;
     finding.rule_id = std::string(rule_id);
     finding.severity = rule != nullptr ? rule->severity : rules::Severity::high;
-    finding.message = rule != nullptr ? std::string(rule->message) : std::string(rule_id);
-    if (!detail_text.empty() && ifind(finding.message, to_lower(detail_text)) == std::string_view::npos) {
+    const std::string_view message = rule != nullptr ? rule->message : rule_id;
+    const bool with_detail = !detail_text.empty() && !icontains(message, detail_text);
+    finding.message.reserve(message.size() + (with_detail ? detail_text.size() + 3 : 0) + location.size() + 4);
+    finding.message = message;
+    if (with_detail) {
       finding.message += " (";
       finding.message += detail_text;
       finding.message += ")";
@@ -277,22 +364,22 @@ class Engine {
     }
     finding.path = std::string(path_);
     finding.position = position;
-    finding.location = std::string(location);
+    finding.fingerprint = detail::fingerprint(rule_id, path_, location, fingerprint_material);
+    finding.location = std::move(location);
     finding.server = std::string(server);
     finding.evidence = std::move(evidence);
-    finding.fingerprint = detail::fingerprint(rule_id, path_, location, fingerprint_material);
     findings_.push_back(std::move(finding));
     offsets_.push_back(offset);
   }
 
-  void add(std::string_view rule_id, std::size_t offset, std::string_view location, std::string_view server,
+  void add(std::string_view rule_id, std::size_t offset, std::string location, std::string_view server,
            std::string_view detail_text, std::string evidence, std::string_view fingerprint_material) {
-    add(rule_id, offset, {}, location, server, detail_text, std::move(evidence), fingerprint_material);
+    add(rule_id, offset, {}, std::move(location), server, detail_text, std::move(evidence), fingerprint_material);
   }
 
-  void add_secret(std::string_view rule_id, std::string_view kind, std::size_t offset, std::string_view location,
+  void add_secret(std::string_view rule_id, std::string_view kind, std::size_t offset, std::string location,
                   std::string_view server, std::string_view secret) {
-    add(rule_id, offset, location, server, kind, rules::redact(secret), secret);
+    add(rule_id, offset, std::move(location), server, kind, rules::redact(secret), secret);
     secret_uses_[std::string(secret)].push_back({findings_.size() - 1, std::string(server)});
   }
 
@@ -319,17 +406,34 @@ class Engine {
 
   // ---- credentials in one string ------------------------------------------------------------------------------
 
+  // rules::is_sensitive_key, remembered: a file repeats the same few keys (env names, "args", "url") thousands of
+  // times. Direct-mapped on a cheap hash; a collision only recomputes. Keys are views valid for the whole file.
+  bool sensitive_key(std::string_view key) {
+    const std::size_t hash = key.empty() ? 0
+                                         : key.size() * 131 + static_cast<unsigned char>(key.front()) * 31 +
+                                               static_cast<unsigned char>(key[key.size() / 2]) * 7 +
+                                               static_cast<unsigned char>(key.back());
+    SensitiveKey& entry = sensitive_keys_[hash % sensitive_keys_.size()];
+    if (!entry.known || entry.key != key) entry = {key, rules::is_sensitive_key(key), true};
+    return entry.sensitive;
+  }
+
   // matcher_.find(node.text), skipped when the whole-file pass found no candidate ending inside the string.
   std::vector<rules::CredentialMatch> credentials_in(const Node& node) {
     if (node.verbatim && prefilter_ && !candidate_in(node.offset + 1, node.text.size())) return {};
     return matcher_.find(node.text);
   }
 
-  // True when a candidate of the whole-file pass ends in (start, start + length].
-  bool candidate_in(std::size_t start, std::size_t length) const noexcept {
+  // True when a candidate of the whole-file pass ends in (start, start + length]. Strings come mostly in source
+  // order, so a cursor usually answers; a binary search when they go back.
+  bool candidate_in(std::size_t start, std::size_t length) noexcept {
     const std::vector<std::size_t>& ends = workspace_.candidate_ends;
-    const auto it = std::upper_bound(ends.begin(), ends.end(), start);
-    return it != ends.end() && *it <= start + length;
+    if (cursor_ > 0 && ends[cursor_ - 1] > start) {
+      cursor_ = static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), start) - ends.begin());
+    } else {
+      while (cursor_ < ends.size() && ends[cursor_] <= start) ++cursor_;
+    }
+    return cursor_ < ends.size() && ends[cursor_] <= start + length;
   }
 
   // ---- servers ----------------------------------------------------------------------------------------------
@@ -340,11 +444,13 @@ class Engine {
         const std::size_t saved = location.size();
         append_key(location, member.key);
         if (is_server_map(member)) {
+          server_maps_.emplace_back(&member, servers_.size());
           for (const Node& server : member.children) {
             if (server.kind != Node::Kind::object) continue;
             add_server(server, std::string(server.key), join(location, server.key));
           }
         } else if (member.key == "upstream" && member.kind == Node::Kind::array) {
+          server_maps_.emplace_back(&member, servers_.size());
           for (std::size_t i = 0; i < member.children.size(); ++i) {  // bulkhead.toml [[upstream]]
             const Node& upstream = member.children[i];
             if (upstream.kind != Node::Kind::object) continue;
@@ -370,20 +476,17 @@ class Engine {
     }
   }
 
-  // A node can be found twice (a server map inside a server map); the last name wins, as it always has.
   void add_server(const Node& node, std::string name, std::string location) {
     servers_.push_back({&node, std::move(name), std::move(location)});
-    server_by_node_.emplace_back(&node, servers_.size() - 1);
   }
 
-  // The server a node is, or nullptr.
-  const std::string* server_of(const Node& node) const noexcept {
-    if (server_by_node_.empty() || node.kind != Node::Kind::object) return nullptr;
-    const auto key = std::pair<const Node*, std::size_t>(&node, 0);
-    auto it = std::upper_bound(server_by_node_.begin(), server_by_node_.end(), key,
-                               [](const auto& a, const auto& b) { return a.first < b.first; });
-    if (it == server_by_node_.begin() || std::prev(it)->first != &node) return nullptr;
-    return &servers_[std::prev(it)->second].name;
+  // The index into servers_ of the first server of `node` when it is a server map (or [[upstream]] array), whose
+  // object children are, in order, the servers find_servers found; else npos. Files have one or two.
+  std::size_t first_server_of(const Node& node) const noexcept {
+    for (const auto& [map, first] : server_maps_) {
+      if (map == &node) return first;
+    }
+    return std::string_view::npos;
   }
 
   static std::string join(std::string_view location, std::string_view key) {
@@ -392,45 +495,36 @@ class Engine {
     return out;
   }
 
-  static void append_key(std::string& out, std::string_view key) {
-    if (!out.empty()) out.push_back('.');
-    const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-      return is_alnum(c) || c == '_' || c == '-';
-    });
-    if (plain) {
-      out += key;
-    } else {
-      out += '"';
-      out += key;
-      out += '"';
-    }
-  }
 
   // ---- secrets in every string --------------------------------------------------------------------------------
 
-  void walk(const Node& node, std::string& location, std::string_view server, std::string_view key) {
-    if (const std::string* name = server_of(node)) server = *name;
+  void walk(const Node& node, LogicalPath& path, std::string_view server, std::string_view key) {
+    // In a server map, each object child is the next server (find_servers' order).
+    std::size_t next_server = server_maps_.empty() || node.children.empty() ? std::string_view::npos
+                                                                             : first_server_of(node);
+    const auto server_of = [&](const Node& child) -> std::string_view {
+      if (next_server == std::string_view::npos || child.kind != Node::Kind::object) return server;
+      return servers_[next_server++].name;
+    };
     switch (node.kind) {
       case Node::Kind::object:
         for (const Node& member : node.children) {
-          const std::size_t saved = location.size();
-          append_key(location, member.key);
-          check_passthrough_flag(member, location, server);
-          walk(member, location, server, member.key);
-          location.resize(saved);
+          path.push_key(member.key);
+          check_passthrough_flag(member, path, server);
+          walk(member, path, server_of(member), member.key);
+          path.pop();
         }
         break;
       case Node::Kind::array:
-        check_argument_secrets(node, location, server);
+        check_argument_secrets(node, path, server);
         for (std::size_t i = 0; i < node.children.size(); ++i) {
-          const std::size_t saved = location.size();
-          append_index(location, i);
-          walk(node.children[i], location, server, key);
-          location.resize(saved);
+          path.push_index(i);
+          walk(node.children[i], path, server_of(node.children[i]), key);
+          path.pop();
         }
         break;
       case Node::Kind::string:
-        scan_string(node, location, server, key);
+        scan_string(node, path, server, key);
         break;
       default:
         break;
@@ -438,23 +532,29 @@ class Engine {
   }
 
   // Provider formats anywhere in the string; else URL credentials; else the key-context entropy rule.
-  void scan_string(const Node& node, const std::string& location, std::string_view server, std::string_view key) {
+  void scan_string(const Node& node, const LogicalPath& path, std::string_view server, std::string_view key) {
     const std::string_view value = node.text;
     if (value.size() < 8) return;
     const auto matches = credentials_in(node);
     for (const rules::CredentialMatch& match : matches) {
-      add_secret(match.rule_id, match.kind, position_in(node, match.offset), location, server,
+      add_secret(match.rule_id, match.kind, position_in(node, match.offset), path.str(), server,
                  value.substr(match.offset, match.length));
     }
-    check_passthrough_value(node, location, server);
+    // Every passthrough marker has a '{' or a '$' or "headers.", and "header" or "client_token"; most values have
+    // neither.
+    const detail::StringFeatures features = detail::string_features(value);
+    if (features.he_or_cl &&
+        (features.brace_or_dollar || (features.s_dot && value.find("eaders.") != std::string_view::npos))) {
+      check_passthrough_value(node, path, server);
+    }
     if (!matches.empty()) return;
-    if (value.find("://") != std::string_view::npos && check_url_credentials(node, location, server)) return;
-    if (!key.empty() && rules::is_sensitive_key(key)) check_generic(node, 0, value, key, location, server);
+    if (features.scheme_separator && check_url_credentials(node, path, server)) return;
+    if (!key.empty() && sensitive_key(key)) check_generic(node, 0, value, key, path, LogicalPath::kNoIndex, server);
   }
 
   // `value` = node.text.substr(offset) (or part of it): a value in a credential field.
   void check_generic(const Node& node, std::size_t offset, std::string_view value, std::string_view key,
-                     std::string_view location, std::string_view server) {
+                     const LogicalPath& path, std::size_t index, std::string_view server) {
     std::size_t skip = 0;
     for (std::string_view scheme : {"Bearer "sv, "bearer "sv, "Basic "sv, "basic "sv, "Token "sv, "token "sv}) {
       if (value.starts_with(scheme)) {
@@ -477,10 +577,10 @@ class Engine {
       rule_id = rid::azure_key;
       kind = "Azure key";
     }
-    add_secret(rule_id, kind, position_in(node, offset + skip), location, server, secret);
+    add_secret(rule_id, kind, position_in(node, offset + skip), path.str(index), server, secret);
   }
 
-  bool check_url_credentials(const Node& node, const std::string& location, std::string_view server) {
+  bool check_url_credentials(const Node& node, const LogicalPath& path, std::string_view server) {
     const std::string_view url = node.text;
     std::size_t start = url.find("://");
     // The URL may be embedded (e.g. "--url=https://…"); back up to its scheme.
@@ -496,12 +596,12 @@ class Engine {
         if (!password.empty() && !rules::is_reference(password) && !rules::is_placeholder(password) &&
             !rules::is_reference(parts->userinfo)) {
           add_secret(rid::url_credential, "password in URL userinfo",
-                     position_in(node, start + parts->userinfo_offset + colon + 1), location, server, password);
+                     position_in(node, start + parts->userinfo_offset + colon + 1), path.str(), server, password);
           found = true;
         }
       } else if (rules::looks_like_generic_secret(parts->userinfo)) {
         add_secret(rid::url_credential, "token in URL userinfo", position_in(node, start + parts->userinfo_offset),
-                   location, server, parts->userinfo);
+                   path.str(), server, parts->userinfo);
         found = true;
       }
     }
@@ -521,7 +621,7 @@ class Engine {
                                    rules::is_sensitive_key(name);
           if (secret_name && value.size() >= 8 && !rules::is_reference(value) && !rules::is_placeholder(value)) {
             add_secret(rid::url_credential, "credential in URL parameter '" + name + "'",
-                       position_in(node, start + params_offset + cursor + eq + 1), location, server, value);
+                       position_in(node, start + params_offset + cursor + eq + 1), path.str(), server, value);
             found = true;
           }
         }
@@ -532,7 +632,7 @@ class Engine {
   }
 
   // --token VALUE, --api-key=VALUE, KEY=VALUE (docker -e), "Authorization: Bearer VALUE" (mcp-remote --header).
-  void check_argument_secrets(const Node& array, const std::string& location, std::string_view server) {
+  void check_argument_secrets(const Node& array, const LogicalPath& path, std::string_view server) {
     const auto& items = array.children;
     for (std::size_t i = 0; i < items.size(); ++i) {
       const Node& item = items[i];
@@ -544,27 +644,26 @@ class Engine {
         while (!flag.empty() && flag.front() == '-') flag.remove_prefix(1);
         const std::size_t eq = flag.find('=');
         if (eq != std::string_view::npos) {
-          if (rules::is_sensitive_key(flag.substr(0, eq))) {
-            check_generic(item, arg.size() - flag.size() + eq + 1, flag.substr(eq + 1), flag.substr(0, eq),
-                          with_index(location, i), server);
+          if (sensitive_key(flag.substr(0, eq))) {
+            check_generic(item, arg.size() - flag.size() + eq + 1, flag.substr(eq + 1), flag.substr(0, eq), path, i,
+                          server);
           }
-        } else if (rules::is_sensitive_key(flag) && i + 1 < items.size() && items[i + 1].is_string() &&
+        } else if (sensitive_key(flag) && i + 1 < items.size() && items[i + 1].is_string() &&
                    !items[i + 1].text.starts_with("-") && credentials_in(items[i + 1]).empty()) {
-          check_generic(items[i + 1], 0, items[i + 1].text, flag, with_index(location, i + 1), server);
+          check_generic(items[i + 1], 0, items[i + 1].text, flag, path, i + 1, server);
         }
         continue;
       }
       const std::size_t eq = arg.find('=');
       const std::size_t colon = arg.find(':');
       if (eq != std::string_view::npos && eq > 0 && arg.find("://") == std::string_view::npos &&
-          rules::is_sensitive_key(arg.substr(0, eq)) && arg.substr(0, eq).find(' ') == std::string_view::npos) {
-        check_generic(item, eq + 1, arg.substr(eq + 1), arg.substr(0, eq), with_index(location, i), server);
+          sensitive_key(arg.substr(0, eq)) && arg.substr(0, eq).find(' ') == std::string_view::npos) {
+        check_generic(item, eq + 1, arg.substr(eq + 1), arg.substr(0, eq), path, i, server);
       } else if (colon != std::string_view::npos && colon > 0 && arg.find("://") == std::string_view::npos &&
-                 rules::is_sensitive_key(arg.substr(0, colon))) {
+                 sensitive_key(arg.substr(0, colon))) {
         std::size_t value_start = colon + 1;
         while (value_start < arg.size() && arg[value_start] == ' ') ++value_start;
-        check_generic(item, value_start, arg.substr(value_start), arg.substr(0, colon), with_index(location, i),
-                      server);
+        check_generic(item, value_start, arg.substr(value_start), arg.substr(0, colon), path, i, server);
       }
     }
   }
@@ -581,7 +680,7 @@ class Engine {
 
   // ---- token passthrough ------------------------------------------------------------------------------------
 
-  void check_passthrough_flag(const Node& member, const std::string& location, std::string_view server) {
+  void check_passthrough_flag(const Node& member, const LogicalPath& path, std::string_view server) {
     if (!is_truthy(member)) return;
     const std::string key = to_lower(member.key);
     const bool forwards = key.find("forward") != std::string::npos || key.find("passthrough") != std::string::npos ||
@@ -593,25 +692,18 @@ class Engine {
       std::string evidence(member.key);
       evidence += " = ";
       evidence += member.text;
-      add(rid::token_passthrough, member.offset, location, server, "", std::move(evidence), member.key);
+      add(rid::token_passthrough, member.offset, path.str(), server, "", std::move(evidence), member.key);
     }
   }
 
-  void check_passthrough_value(const Node& node, const std::string& location, std::string_view server) {
-    // Every marker has a '{' or a '$' or "headers.", and "header" or "client_token"; most values have neither.
+  void check_passthrough_value(const Node& node, const LogicalPath& path, std::string_view server) {
+    // Only for values scan_string found a marker's characters in.
     const std::string_view text = node.text;
-    if (text.find('{') == std::string_view::npos && text.find('$') == std::string_view::npos &&
-        text.find("eaders.") == std::string_view::npos) {
-      return;
-    }
-    if (ifind(text, "header") == std::string_view::npos && ifind(text, "client_token") == std::string_view::npos) {
-      return;
-    }
     for (std::string_view marker : {"${header:authorization}"sv, "request.headers.authorization"sv,
                                     "{client_token}"sv, "${client_token}"sv, "{{client_token}}"sv, "$client_token"sv}) {
       const std::size_t at = ifind(text, marker);
       if (at != std::string_view::npos) {
-        add(rid::token_passthrough, position_in(node, at), location, server, "", std::string(text), text);
+        add(rid::token_passthrough, position_in(node, at), path.str(), server, "", std::string(text), text);
         return;
       }
     }
@@ -619,9 +711,47 @@ class Engine {
 
   // ---- per-server rules ---------------------------------------------------------------------------------------
 
-  void command_words(const Node& server, std::vector<Word>& words) {
+  // The members of a server the per-server rules look at, found in one pass (the first of a repeated name, as
+  // Node::find would).
+  struct ServerFields {
+    std::array<const Node*, 5> urls{};   // url, serverUrl, httpUrl, uri, endpoint
+    std::array<const Node*, 4> allow{};  // alwaysAllow, autoApprove, auto_approve, autoApproveTools
+    const Node* command = nullptr;
+    const Node* args = nullptr;
+    const Node* trust = nullptr;
+  };
+  static constexpr std::array<std::string_view, 5> kUrlFields = {"url", "serverUrl", "httpUrl", "uri", "endpoint"};
+  static constexpr std::array<std::string_view, 4> kAllowFields = {"alwaysAllow", "autoApprove", "auto_approve",
+                                                                   "autoApproveTools"};
+
+  static ServerFields server_fields(const Node& server) noexcept {
+    ServerFields fields;
+    const auto first = [](const Node*& slot, const Node& member) {
+      if (slot == nullptr) slot = &member;
+    };
+    for (const Node& member : server.children) {
+      const std::string_view key = member.key;
+      if (key == "command") {
+        first(fields.command, member);
+      } else if (key == "args") {
+        first(fields.args, member);
+      } else if (key == "trust") {
+        first(fields.trust, member);
+      } else {
+        for (std::size_t i = 0; i < kUrlFields.size(); ++i) {
+          if (key == kUrlFields[i]) first(fields.urls[i], member);
+        }
+        for (std::size_t i = 0; i < kAllowFields.size(); ++i) {
+          if (key == kAllowFields[i]) first(fields.allow[i], member);
+        }
+      }
+    }
+    return fields;
+  }
+
+  static void command_words(const ServerFields& fields, std::vector<Word>& words) {
     words.clear();
-    if (const Node* command = server.find("command"); command != nullptr) {
+    if (const Node* command = fields.command; command != nullptr) {
       if (command->is_string()) {
         std::string_view text = command->text;
         std::size_t i = 0;
@@ -639,9 +769,9 @@ class Engine {
         }
       }
     }
-    const Node* args = server.find("args");
+    const Node* args = fields.args;
     if (args == nullptr) {
-      if (const Node* command = server.find("command"); command != nullptr && command->kind == Node::Kind::object) {
+      if (const Node* command = fields.command; command != nullptr && command->kind == Node::Kind::object) {
         args = command->find("args");  // Zed: "command": {"path": …, "args": […]}
       }
     }
@@ -653,21 +783,25 @@ class Engine {
   }
 
   void check_server(const Node& server, const std::string& name, const std::string& location) {
-    for (std::string_view field : {"url"sv, "serverUrl"sv, "httpUrl"sv, "uri"sv, "endpoint"sv}) {
-      const Node* url = server.find(field);
-      if (url != nullptr && url->is_string()) check_plain_http(*url, join(location, field), name, 0, url->text);
+    const ServerFields fields = server_fields(server);
+    for (std::size_t i = 0; i < kUrlFields.size(); ++i) {
+      const Node* url = fields.urls[i];
+      if (url != nullptr && url->is_string()) {
+        check_plain_http(*url, [&] { return join(location, kUrlFields[i]); }, name, 0, url->text);
+      }
     }
-    command_words(server, words_);
+    command_words(fields, words_);
     const std::vector<Word>& words = words_;
     for (std::size_t i = 0; i < words.size(); ++i) {
       const std::string_view word = words[i].text;
       if (word.starts_with("http://") || word.starts_with("ws://")) {
-        check_plain_http(*words[i].node, with_suffix(location, ".args"), name, words[i].offset, word);
+        check_plain_http(*words[i].node, [&] { return with_suffix(location, ".args"); }, name, words[i].offset, word);
       }
     }
     check_launch(words, location, name);
-    for (std::string_view field : {"alwaysAllow"sv, "autoApprove"sv, "auto_approve"sv, "autoApproveTools"sv}) {
-      const Node* allow = server.find(field);
+    for (std::size_t f = 0; f < kAllowFields.size(); ++f) {
+      const std::string_view field = kAllowFields[f];
+      const Node* allow = fields.allow[f];
       if (allow == nullptr) continue;
       const bool everything =
           is_truthy(*allow) || (allow->kind == Node::Kind::array &&
@@ -681,27 +815,30 @@ class Engine {
             std::move(evidence), field);
       }
     }
-    if (const Node* trust = server.find("trust"); trust != nullptr && is_truthy(*trust)) {
+    if (const Node* trust = fields.trust; trust != nullptr && is_truthy(*trust)) {
       add(rid::unscoped_tools, trust->offset, join(location, "trust"), name,
           "trust = true skips every tool confirmation", "trust = true", "trust");
     }
   }
 
-  void check_plain_http(const Node& node, const std::string& location, const std::string& server,
-                        std::size_t offset, std::string_view url) {
+  // `location()` spells the finding's location (only needed when there is one).
+  template <typename Location>
+  void check_plain_http(const Node& node, const Location& location, const std::string& server, std::size_t offset,
+                        std::string_view url) {
     const auto parts = split_url(url);
     if (!parts || !(iequals(parts->scheme, "http") || iequals(parts->scheme, "ws"))) return;
     if (parts->host.empty() || is_loopback(parts->host) || rules::is_reference(parts->host)) return;
     std::string evidence(parts->scheme);
     evidence += "://";
     evidence += parts->host;
-    add(rid::plain_http, position_in(node, offset), location, server, parts->host, std::move(evidence), parts->host);
+    add(rid::plain_http, position_in(node, offset), location(), server, parts->host, std::move(evidence),
+        parts->host);
   }
 
-  void report_word(std::string_view rule_id, const Word& word, std::string_view location, const std::string& server,
+  void report_word(std::string_view rule_id, const Word& word, std::string location, const std::string& server,
                    std::string_view detail_text) {
-    add(rule_id, position_in(*word.node, word.offset), location, server, detail_text, std::string(word.text),
-        word.text);
+    add(rule_id, position_in(*word.node, word.offset), std::move(location), server, detail_text,
+        std::string(word.text), word.text);
   }
 
   void report_args_word(std::string_view rule_id, const Word& word, std::string_view server_location,
@@ -992,11 +1129,18 @@ class Engine {
   rules::CredentialMatcher& matcher_;
   detail::ScanWorkspace& workspace_;
   bool prefilter_ = false;  // workspace_.candidate_ends holds every candidate end of the file
+  std::size_t cursor_ = 0;  // candidate_in: the first candidate end after the last string asked about
   std::vector<Finding> findings_;
   std::vector<std::size_t> offsets_;  // per finding: source offset of its position, or kResolved
   std::vector<ServerRef> servers_;
-  std::vector<std::pair<const Node*, std::size_t>> server_by_node_;  // sorted by node: index into servers_
+  std::vector<std::pair<const Node*, std::size_t>> server_maps_;  // server map: index of its first server
   std::vector<Word> words_;
+  struct SensitiveKey {
+    std::string_view key;
+    bool sensitive = false;
+    bool known = false;
+  };
+  std::array<SensitiveKey, 256> sensitive_keys_{};
   std::map<std::string, std::vector<SecretUse>> secret_uses_;
 };
 
@@ -1017,18 +1161,30 @@ std::string detail::shared_credential_message(std::string_view servers, std::str
 
 std::string detail::fingerprint(std::string_view rule_id, std::string_view path, std::string_view location,
                                 std::string_view material) {
-  std::string input;
-  input.reserve(rule_id.size() + path.size() + location.size() + 67);
-  input += rule_id;
-  input += '\n';
-  input += path;
-  input += '\n';
-  input += location;
-  input += '\n';
-  input += rules::sha256_hex(material);
-  std::string out = rules::sha256_hex(input);
-  out.resize(32);
-  return out;
+  // sha256(rule "\n" path "\n" location "\n" hex(sha256(material)))[0, 32), assembled on the stack when it fits.
+  std::array<char, 512> buffer;
+  std::string heap;
+  const std::size_t size = rule_id.size() + path.size() + location.size() + 3 + 64;
+  char* input = buffer.data();
+  if (size > buffer.size()) {
+    heap.resize(size);
+    input = heap.data();
+  }
+  char* at = input;
+  const auto put = [&at](std::string_view part) {
+    std::memcpy(at, part.data(), part.size());
+    at += part.size();
+  };
+  put(rule_id);
+  *at++ = '\n';
+  put(path);
+  *at++ = '\n';
+  put(location);
+  *at++ = '\n';
+  const std::array<char, 64> inner = rules::sha256_hex_digits(material);
+  put(std::string_view(inner.data(), inner.size()));
+  const std::array<char, 64> outer = rules::sha256_hex_digits(std::string_view(input, size));
+  return std::string(outer.data(), 32);
 }
 
 std::vector<Finding> detail::scan_document(std::string_view path, std::string_view text,

@@ -3,6 +3,7 @@
 #include <array>
 #include <map>
 
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 #include "scan/scan.h"
 
@@ -12,20 +13,13 @@ namespace {
 constexpr std::string_view kVersion = "0.1.0";
 constexpr std::string_view kInformationUri = "https://github.com/bulkhead-mcp/bulkhead/blob/main/docs/scan-rules.md";
 
-// Bytes append_json_string must look at: quotes, backslashes, control characters and non-ASCII (validated).
-constexpr std::array<bool, 256> kJsonSpecial = [] {
-  std::array<bool, 256> special{};
-  for (std::size_t c = 0; c < 256; ++c) special[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
-  return special;
-}();
-
 // Appends `text` as a JSON string literal. Invalid UTF-8 becomes U+FFFD so the output is always valid JSON.
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t run = i;
-    while (i < text.size() && !kJsonSpecial[static_cast<unsigned char>(text[i])]) ++i;
+    i = detail::find_json_special(text, i);
     out.append(text.data() + run, i - run);
     if (i >= text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
@@ -204,23 +198,6 @@ std::string render_text(const Report& report, bool color) {
   return out;
 }
 
-// rules::find_rule for the ids of findings ("BH001"…), by table: the renderers look a rule up for every finding.
-const rules::Rule* rule_of(std::string_view rule_id) {
-  static const std::array<const rules::Rule*, 1000> kByNumber = [] {
-    std::array<const rules::Rule*, 1000> table{};
-    for (const rules::Rule& rule : rules::all_rules()) {
-      table[static_cast<std::size_t>(std::stoi(std::string(rule.id.substr(2))))] = &rule;
-    }
-    return table;
-  }();
-  if (rule_id.size() == 5 && rule_id.starts_with("BH") && std::isdigit(static_cast<unsigned char>(rule_id[2])) &&
-      std::isdigit(static_cast<unsigned char>(rule_id[3])) && std::isdigit(static_cast<unsigned char>(rule_id[4]))) {
-    const rules::Rule* rule = kByNumber[static_cast<std::size_t>(std::stoi(std::string(rule_id.substr(2))))];
-    if (rule != nullptr && rule->id == rule_id) return rule;
-  }
-  return rules::find_rule(rule_id);
-}
-
 void append_number(std::string& out, std::size_t value) {
   char digits[24];
   std::size_t n = 0;
@@ -247,7 +224,7 @@ std::string render_json(const Report& report) {
   out.reserve(estimate);
   for (std::size_t i = 0; i < report.findings.size(); ++i) {
     const Finding& f = report.findings[i];
-    const rules::Rule* rule = rule_of(f.rule_id);
+    const rules::Rule* rule = rules::find_rule(f.rule_id);
     if (i > 0) out += ",";
     out += "\n{\"rule_id\":";
     append_json_string(out, f.rule_id);

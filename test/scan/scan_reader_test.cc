@@ -2,10 +2,12 @@
 // comments and errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 
 namespace bulkhead::scan::detail {
@@ -199,6 +201,58 @@ TEST(TomlSubsetReader, LeavesEverythingElseToTomlplusplus) {
       EXPECT_EQ(combined_error.position, reference_error.position) << text;
     }
   }
+}
+
+// The SSE2 byte searches (scan/detail/byte_scan.h) against byte-at-a-time definitions, on random texts of every
+// length around the 16-byte blocks, with the interesting bytes made frequent.
+TEST(ByteScan, MatchesTheByteAtATimeDefinitions) {
+  std::uint32_t seed = 12345;
+  const auto next = [&seed] {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 16;
+  };
+  const std::string alphabet = std::string(" \t\n\r\"\\:/{}$s.hHeEcClL~aZ0\x01\x1f\x7f\x80\xff", 31);
+  for (int round = 0; round < 4000; ++round) {
+    std::string text(next() % 70, ' ');
+    for (char& c : text) c = alphabet[next() % alphabet.size()];
+    const std::size_t from = text.empty() ? 0 : next() % text.size();
+    std::size_t expected = from;
+    while (expected < text.size() && std::string_view(" \t\n\r").find(text[expected]) != std::string_view::npos) ++expected;
+    EXPECT_EQ(skip_whitespace(text, from), expected) << round;
+    for (const char quote : {'"', '\''}) {
+      for (const bool escapes : {true, false}) {
+        std::size_t end = from;
+        while (end < text.size() && text[end] != quote && !(escapes && text[end] == '\\') &&
+               static_cast<unsigned char>(text[end]) >= 0x20) {
+          ++end;
+        }
+        EXPECT_EQ(find_string_end(text, from, quote, escapes), end) << round;
+      }
+    }
+    std::size_t special = from;
+    while (special < text.size()) {
+      const auto c = static_cast<unsigned char>(text[special]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) break;
+      ++special;
+    }
+    EXPECT_EQ(find_json_special(text, from), special) << round;
+    EXPECT_EQ(count_byte(text, '\n'), static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'))) << round;
+    bool plain = true;
+    for (const char ch : text) {
+      const auto c = static_cast<unsigned char>(ch);
+      plain = plain && c < 0x7f && (c >= 0x20 || c == '\t' || c == '\n' || c == '\r');
+    }
+    EXPECT_EQ(is_plain_ascii(text), plain) << round;
+    std::string lower = text;
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    const StringFeatures features = string_features(text);
+    EXPECT_EQ(features.scheme_separator, text.find("://") != std::string::npos) << round;
+    EXPECT_EQ(features.brace_or_dollar, text.find_first_of("{$") != std::string::npos) << round;
+    EXPECT_EQ(features.s_dot, text.find("s.") != std::string::npos) << round;
+    EXPECT_EQ(features.he_or_cl, lower.find("he") != std::string::npos || lower.find("cl") != std::string::npos)
+        << round;
+  }
+  EXPECT_EQ(count_byte(std::string(100000, '\n'), '\n'), 100000u);  // more than 255 blocks per lane
 }
 
 TEST(PositionTracker, CountsLinesAndCodePoints) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 
 namespace bulkhead::scan::detail {
@@ -126,8 +127,7 @@ Position PositionTracker::at(std::size_t offset) noexcept {
     column_ = 1;
   }
   const std::string_view range = text_.substr(offset_, offset - offset_);
-  std::uint32_t newlines = 0;
-  for (char c : range) newlines += c == '\n' ? 1 : 0;
+  const auto newlines = static_cast<std::uint32_t>(count_byte(range, '\n'));
   if (newlines == 0) {
     column_ += code_points(range);
   } else {

@@ -80,6 +80,8 @@ class Arena {
   std::size_t used_ = 0;     // bytes used in it
 };
 
+struct TomlScratch;  // the TOML subset reader's tables (toml_subset_reader.cc)
+
 struct Document {
   Node root;
   std::vector<Comment> comments;
@@ -87,6 +89,7 @@ struct Document {
   std::size_t origin = 0;  // offset of line 1, column 1 (3 when TOML skips a UTF-8 byte order mark)
   Arena arena;
   std::vector<Node> scratch;  // readers' stack of the members of open containers (kept for reuse)
+  std::shared_ptr<TomlScratch> toml;  // kept for reuse as well
 
   void clear(std::string_view text) noexcept;
   // Line and column (code points) of a byte offset into `source`.

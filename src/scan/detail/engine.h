@@ -27,6 +27,7 @@ struct SecretUse {
 struct ScanWorkspace {
   Document document;
   std::vector<std::size_t> candidate_ends;
+  std::vector<std::size_t> order;
 };
 
 // Reads `text` (TOML when `path` ends in .toml, else JSONC) and applies every rule. Findings suppressed by

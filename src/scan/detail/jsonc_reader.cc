@@ -1,22 +1,12 @@
 // JSONC reader: JSON (RFC 8259) plus // and /* */ comments and trailing commas, as VS Code, Cursor and Claude Code
 // accept in their MCP configuration files. Recursive descent with a depth limit; strings without escapes, numbers
 // and literals are views into the source, so a typical configuration is read without allocating.
-#include <array>
-
 #include "core/core.h"
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 
 namespace bulkhead::scan::detail {
 namespace {
-
-// Bytes that end the fast scan of a string's body: the closing quote, an escape, or a control character.
-constexpr std::array<bool, 256> kStringStop = [] {
-  std::array<bool, 256> stop{};
-  for (int c = 0; c < 0x20; ++c) stop[static_cast<std::size_t>(c)] = true;
-  stop['"'] = true;
-  stop['\\'] = true;
-  return stop;
-}();
 
 class JsoncReader {
  public:
@@ -42,12 +32,23 @@ class JsoncReader {
   }
 
   // Skips whitespace and comments (collecting them). False on an unterminated block comment.
-  bool skip_space() {
+  [[gnu::always_inline]] bool skip_space() {
+    // Most calls are at a token or one space before one.
+    if (pos_ < text_.size() && static_cast<unsigned char>(text_[pos_]) > ' ' && text_[pos_] != '/') return true;
+    if (pos_ + 1 < text_.size() && text_[pos_] == ' ' && static_cast<unsigned char>(text_[pos_ + 1]) > ' ' &&
+        text_[pos_ + 1] != '/') {
+      ++pos_;
+      return true;
+    }
+    return skip_space_and_comments();
+  }
+
+  [[gnu::noinline]] bool skip_space_and_comments() {
     while (pos_ < text_.size()) {
+      pos_ = skip_whitespace(text_, pos_);
+      if (pos_ >= text_.size()) return true;
       const char c = text_[pos_];
-      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-        ++pos_;
-      } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
+      if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
         const std::size_t start = pos_;
         const std::size_t end = text_.find('\n', pos_);
         pos_ = end == std::string_view::npos ? text_.size() : end;
@@ -156,8 +157,7 @@ class JsoncReader {
     ++pos_;
     const char* data = text_.data();
     const std::size_t size = text_.size();
-    std::size_t i = pos_;
-    while (i < size && !kStringStop[static_cast<unsigned char>(data[i])]) ++i;
+    const std::size_t i = find_string_end(text_, pos_, '"', true);
     if (i < size && data[i] == '"') {
       out = text_.substr(pos_, i - pos_);
       pos_ = i + 1;
@@ -176,7 +176,7 @@ class JsoncReader {
   bool parse_escaped_rest(std::size_t open) {
     while (true) {
       const std::size_t run_start = pos_;
-      while (pos_ < text_.size() && !kStringStop[static_cast<unsigned char>(text_[pos_])]) ++pos_;
+      pos_ = find_string_end(text_, pos_, '"', true);
       decoded_.append(text_.data() + run_start, pos_ - run_start);
       if (pos_ >= text_.size()) return fail_at(open, "unterminated string");
       const char c = text_[pos_];

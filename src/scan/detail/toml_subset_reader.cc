@@ -8,6 +8,7 @@
 #include <array>
 
 #include "core/core.h"
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 
 namespace bulkhead::scan::detail {
@@ -22,23 +23,74 @@ bool is_bare_key_char(char c) noexcept {
 
 // Plain ASCII with tabs and line breaks (CRLF allowed, no lone CR): everything else goes to toml++.
 bool in_subset_alphabet(std::string_view text) noexcept {
-  bool bad = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    bad |= c >= 0x7f || (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
-    bad |= c == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n');
+  if (!is_plain_ascii(text)) return false;
+  for (std::size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1)) {
+    if (cr + 1 >= text.size() || text[cr + 1] != '\n') return false;
   }
-  return !bad;
+  return true;
 }
+
+enum class MemberKind : std::uint8_t { value, table, table_array };
+
+struct Member {
+  std::uint32_t table = 0;  // the table this is a member of
+  MemberKind kind = MemberKind::value;
+  std::uint32_t index = 0;  // tables or arrays index for table / table_array
+  std::string_view key;
+  std::size_t key_offset = 0;
+  Node value;  // kind == value
+};
+
+struct Table {
+  std::size_t offset = 0;         // toml++: the '[' of the header that created (or made explicit) the table
+  bool implicit = false;          // created as the parent in a header, not by its own header yet
+  std::uint32_t next_element = 0;  // the next table of the same array of tables (0: none; the root is never one)
+};
+
+struct TableArray {
+  std::size_t offset = 0;
+  std::uint32_t first = 0;  // tables, chained by next_element
+  std::uint32_t last = 0;
+};
+
+}  // namespace
+
+// The reader's tables, kept in the Document so that the next file reuses their memory.
+struct TomlScratch {
+  std::string decoded;
+  std::vector<Member> members;
+  std::vector<Table> tables;
+  std::vector<TableArray> arrays;
+  std::vector<std::uint32_t> slots;  // open addressing: members index + 1 of header-created members, 0 = empty
+  std::vector<std::uint32_t> order;
+  std::vector<std::size_t> first_member;
+  std::vector<std::size_t> fill;
+};
+
+namespace {
 
 class TomlSubsetReader {
  public:
-  TomlSubsetReader(std::string_view text, Document& document) : text_(text), document_(document) {}
+  TomlSubsetReader(std::string_view text, Document& document, TomlScratch& scratch)
+      : text_(text),
+        document_(document),
+        decoded_(scratch.decoded),
+        members_(scratch.members),
+        tables_(scratch.tables),
+        arrays_(scratch.arrays),
+        slots_(scratch.slots),
+        order_(scratch.order),
+        first_member_(scratch.first_member),
+        fill_(scratch.fill) {
+    members_.clear();
+    tables_.clear();
+    arrays_.clear();
+    std::fill(slots_.begin(), slots_.end(), 0);
+  }
 
   bool read() {
-    document_.clear(text_);
     if (!in_subset_alphabet(text_)) return false;
-    tables_.push_back({0, false});  // the root
+    tables_.push_back({0, false, 0});  // the root
     std::uint32_t current = 0;
     while (pos_ < text_.size()) {
       skip_blanks();
@@ -58,24 +110,6 @@ class TomlSubsetReader {
   }
 
  private:
-  enum class MemberKind : std::uint8_t { value, table, table_array };
-  struct Member {
-    std::uint32_t table = 0;  // the table this is a member of
-    MemberKind kind = MemberKind::value;
-    std::uint32_t index = 0;  // tables_ or arrays_ index for table / table_array
-    std::string_view key;
-    std::size_t key_offset = 0;
-    Node value;  // kind == value
-  };
-  struct Table {
-    std::size_t offset = 0;  // toml++: the '[' of the header that created (or made explicit) the table
-    bool implicit = false;   // created as the parent in a header, not by its own header yet
-  };
-  struct TableArray {
-    std::size_t offset = 0;
-    std::vector<std::uint32_t> elements;
-  };
-
   // ---- lexing -------------------------------------------------------------------------------------------------
 
   void skip_blanks() noexcept {
@@ -135,11 +169,8 @@ class TomlSubsetReader {
     const char quote = text_[pos_];
     if (text_.substr(pos_, 3) == std::string_view(quote == '"' ? "\"\"\"" : "'''")) return false;  // multi-line
     const std::size_t begin = pos_ + 1;
-    std::size_t i = begin;
-    while (i < text_.size() && text_[i] != quote && text_[i] != '\n' && text_[i] != '\r' &&
-           (quote == '\'' || text_[i] != '\\')) {
-      ++i;
-    }
+    std::size_t i = find_string_end(text_, begin, quote, quote == '"');
+    while (i < text_.size() && text_[i] == '\t') i = find_string_end(text_, i + 1, quote, quote == '"');
     if (i >= text_.size() || text_[i] == '\n' || text_[i] == '\r') return false;
     if (text_[i] == quote) {
       out = text_.substr(begin, i - begin);
@@ -384,7 +415,7 @@ class TomlSubsetReader {
   }
 
   std::uint32_t new_table(std::size_t offset, bool implicit) {
-    tables_.push_back({offset, implicit});
+    tables_.push_back({offset, implicit, 0});
     return static_cast<std::uint32_t>(tables_.size() - 1);
   }
 
@@ -423,7 +454,7 @@ class TomlSubsetReader {
       } else if (members_[static_cast<std::size_t>(found)].kind == MemberKind::table) {
         parent = members_[static_cast<std::size_t>(found)].index;
       } else {
-        parent = arrays_[members_[static_cast<std::size_t>(found)].index].elements.back();  // the latest element
+        parent = arrays_[members_[static_cast<std::size_t>(found)].index].last;  // the latest element
       }
     }
     const auto& [key, key_offset] = segments[count - 1];
@@ -432,11 +463,14 @@ class TomlSubsetReader {
       const Member& member = members_[static_cast<std::size_t>(found)];
       if (is_array && member.kind == MemberKind::table_array) {
         current = new_table(header, false);
-        arrays_[member.index].elements.push_back(current);
+        TableArray& array = arrays_[member.index];
+        tables_[array.last].next_element = current;
+        array.last = current;
         return true;
       }
       if (!is_array && member.kind == MemberKind::table && tables_[member.index].implicit) {
-        tables_[member.index] = {header, false};
+        tables_[member.index].offset = header;
+        tables_[member.index].implicit = false;
         current = member.index;
         return true;
       }
@@ -444,7 +478,7 @@ class TomlSubsetReader {
     }
     current = new_table(header, false);
     if (is_array) {
-      arrays_.push_back({header, {current}});
+      arrays_.push_back({header, current, current});
       add_table_member(parent, key, key_offset, MemberKind::table_array,
                        static_cast<std::uint32_t>(arrays_.size() - 1));
     } else {
@@ -461,8 +495,8 @@ class TomlSubsetReader {
     for (const Member& member : members_) ++first_member_[member.table + 1];
     for (std::size_t t = 0; t < tables_.size(); ++t) first_member_[t + 1] += first_member_[t];
     order_.resize(members_.size());
-    std::vector<std::size_t> fill(first_member_.begin(), first_member_.end() - 1);
-    for (std::uint32_t i = 0; i < members_.size(); ++i) order_[fill[members_[i].table]++] = i;
+    fill_.assign(first_member_.begin(), first_member_.end() - 1);
+    for (std::uint32_t i = 0; i < members_.size(); ++i) order_[fill_[members_[i].table]++] = i;
     for (std::size_t t = 0; t < tables_.size(); ++t) {
       const auto begin = order_.begin() + static_cast<std::ptrdiff_t>(first_member_[t]);
       const auto end = order_.begin() + static_cast<std::ptrdiff_t>(first_member_[t + 1]);
@@ -492,7 +526,7 @@ class TomlSubsetReader {
         node.kind = Node::Kind::array;
         node.offset = array.offset;
         const std::size_t items = document_.scratch.size();
-        for (std::uint32_t element : array.elements) {
+        for (std::uint32_t element = array.first; element != 0; element = tables_[element].next_element) {
           Node item;
           build_table(element, item);
           document_.scratch.push_back(item);
@@ -509,18 +543,23 @@ class TomlSubsetReader {
   std::string_view text_;
   Document& document_;
   std::size_t pos_ = 0;
-  std::string decoded_;
-  std::vector<Member> members_;
-  std::vector<Table> tables_;
-  std::vector<TableArray> arrays_;
-  std::vector<std::uint32_t> slots_;  // open addressing: members_ index + 1 of header-created members, 0 = empty
+  std::string& decoded_;
+  std::vector<Member>& members_;
+  std::vector<Table>& tables_;
+  std::vector<TableArray>& arrays_;
+  std::vector<std::uint32_t>& slots_;
   std::size_t indexed_ = 0;
-  std::vector<std::uint32_t> order_;
-  std::vector<std::size_t> first_member_;
+  std::vector<std::uint32_t>& order_;
+  std::vector<std::size_t>& first_member_;
+  std::vector<std::size_t>& fill_;
 };
 
 }  // namespace
 
-bool read_toml_subset(std::string_view text, Document& document) { return TomlSubsetReader(text, document).read(); }
+bool read_toml_subset(std::string_view text, Document& document) {
+  document.clear(text);
+  if (!document.toml) document.toml = std::make_shared<TomlScratch>();
+  return TomlSubsetReader(text, document, *document.toml).read();
+}
 
 }  // namespace bulkhead::scan::detail
