@@ -4,7 +4,8 @@
 // secrets). Findings point at file:line:column and never contain a secret whole (rules::redact).
 //
 // Thread-safety: a Scanner is not thread-safe (it owns Hyperscan scratch space); use one per thread. scan_paths
-// scans files on several threads internally (each with its own scratch) and returns them in a fixed order.
+// scans files on several threads internally (each with its own scratch) and returns them in a fixed order; it
+// also finds credentials shared by servers in different files (BH015), which scan_text, seeing one file, cannot.
 // Reports and findings are plain values. Nothing here writes to stdout; rendering returns strings.
 #pragma once
 

@@ -1,4 +1,5 @@
-// Scanner: file and directory walking, baselines, and the entry points around the rule engine.
+// Scanner: file and directory walking, baselines, the shared-credential rule across files, and the entry points
+// around the rule engine.
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
@@ -81,13 +82,96 @@ std::vector<Finding> without_baseline(std::vector<Finding> findings, const std::
   return kept;
 }
 
+// Findings of one file, as the engine orders them.
+bool finding_before(const Finding& a, const Finding& b) {
+  if (a.position.line != b.position.line) return a.position.line < b.position.line;
+  if (a.position.column != b.position.column) return a.position.column < b.position.column;
+  return a.rule_id < b.rule_id;
+}
+
 struct FileResult {
   ReadStatus status = ReadStatus::failed;
   std::string name;
   std::size_t bytes = 0;
   std::size_t suppressed = 0;
   std::vector<Finding> findings;
+  std::vector<detail::SecretUse> uses;
 };
+
+// BH015 across files: a credential given to servers in two or more files of the scan. Every use gets a
+// shared-credential finding naming all servers (those of other files with their file); a use the file had
+// reported as shared already gets the longer list in its message instead of a second finding.
+void report_shared_across_files(std::vector<FileResult>& results, const std::set<std::string>& baseline,
+                                std::size_t& suppressed) {
+  struct Use {
+    std::string_view secret;
+    std::size_t file;
+    const detail::SecretUse* use;
+  };
+  std::vector<Use> uses;
+  for (std::size_t f = 0; f < results.size(); ++f) {
+    for (const detail::SecretUse& use : results[f].uses) uses.push_back({use.secret, f, &use});
+  }
+  std::stable_sort(uses.begin(), uses.end(), [](const Use& a, const Use& b) { return a.secret < b.secret; });
+  const rules::Rule* rule = rules::find_rule(rules::id::shared_credential);
+  for (std::size_t begin = 0; begin < uses.size();) {
+    std::size_t end = begin + 1;
+    while (end < uses.size() && uses[end].secret == uses[begin].secret) ++end;
+    const std::span<const Use> group(uses.data() + begin, end - begin);
+    begin = end;
+    if (group.front().file == group.back().file) continue;  // one file: the engine's own rule
+    std::vector<std::pair<std::size_t, std::string_view>> servers;  // (file, server) in scan order
+    for (const Use& use : group) {
+      const std::pair<std::size_t, std::string_view> server{use.file, use.use->server};
+      if (std::find(servers.begin(), servers.end(), server) == servers.end()) servers.push_back(server);
+    }
+    for (const Use& use : group) {
+      FileResult& result = results[use.file];
+      std::string names = "servers: ";
+      for (std::size_t i = 0; i < servers.size(); ++i) {
+        if (i > 0) names += ", ";
+        names += servers[i].second;
+        if (servers[i].first != use.file) {
+          names += " (";
+          names += results[servers[i].first].name;
+          names += ")";
+        }
+      }
+      const detail::SecretUse& secret = *use.use;
+      std::string message = detail::shared_credential_message(names, secret.location);
+      if (secret.shared_in_file) {
+        for (Finding& finding : result.findings) {
+          if (finding.rule_id == rules::id::shared_credential && finding.position == secret.position &&
+              finding.location == secret.location && finding.server == secret.server) {
+            finding.message = std::move(message);
+            break;
+          }
+        }
+        continue;
+      }
+      if (secret.ignored) {
+        ++result.suppressed;
+        continue;
+      }
+      Finding finding;
+      finding.rule_id = std::string(rules::id::shared_credential);
+      finding.severity = rule->severity;
+      finding.message = std::move(message);
+      finding.path = result.name;
+      finding.position = secret.position;
+      finding.location = secret.location;
+      finding.server = secret.server;
+      finding.evidence = rules::redact(secret.secret);
+      finding.fingerprint = detail::fingerprint(finding.rule_id, finding.path, finding.location, secret.secret);
+      if (baseline.contains(finding.fingerprint)) {
+        ++suppressed;
+        continue;
+      }
+      const auto at = std::upper_bound(result.findings.begin(), result.findings.end(), finding, finding_before);
+      result.findings.insert(at, std::move(finding));
+    }
+  }
+}
 
 }  // namespace
 
@@ -149,6 +233,7 @@ core::Result<Report> Scanner::scan_paths(std::span<const std::string> paths) {
   // file order, so the report does not depend on scheduling.
   std::vector<FileResult> results(files.size());
   for (std::size_t i = 0; i < files.size(); ++i) results[i].name = files[i].generic_string();
+  const bool across_files = files.size() > 1;
   std::atomic<std::size_t> next{0};
   const auto work = [&](rules::CredentialMatcher& matcher) {
     detail::ScanWorkspace workspace;
@@ -160,7 +245,7 @@ core::Result<Report> Scanner::scan_paths(std::span<const std::string> paths) {
       if (result.status != ReadStatus::ok) continue;
       result.bytes = text.size();
       result.findings = without_baseline(detail::scan_document(result.name, text, matcher, workspace,
-                                                               &result.suppressed),
+                                                               &result.suppressed, across_files ? &result.uses : nullptr),
                                          options_.baseline, &result.suppressed);
     }
   };
@@ -172,6 +257,7 @@ core::Result<Report> Scanner::scan_paths(std::span<const std::string> paths) {
   for (rules::CredentialMatcher& matcher : matchers) threads.emplace_back(work, std::ref(matcher));
   work(matcher_);
   for (std::thread& thread : threads) thread.join();
+  if (across_files) report_shared_across_files(results, options_.baseline, report.suppressed);
 
   for (FileResult& result : results) {
     switch (result.status) {
