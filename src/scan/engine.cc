@@ -6,6 +6,7 @@
 // contain such an end; positions are byte offsets until a finding needs a line and column.
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
 
 #include "core/core.h"
@@ -97,16 +98,22 @@ void append_key(std::string& out, std::string_view key) {
 
 // The logical location of the node being walked (mcpServers.github.env.TOKEN, args[2]), kept as segments and
 // spelled only when a finding needs it: most nodes never do.
+struct PathSegment {
+  std::string_view key;
+  std::size_t index;  // LogicalPath::kNoIndex for a key
+};
+
 class LogicalPath {
  public:
   static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
+  explicit LogicalPath(std::vector<PathSegment>& segments) : segments_(segments) { segments_.clear(); }
   void push_key(std::string_view key) { segments_.push_back({key, kNoIndex}); }
   void push_index(std::size_t index) { segments_.push_back({{}, index}); }
   void pop() noexcept { segments_.pop_back(); }
   // The location, with "[index]" appended unless kNoIndex.
   [[nodiscard]] std::string str(std::size_t index = kNoIndex) const {
     std::string out;
-    for (const Segment& segment : segments_) {
+    for (const PathSegment& segment : segments_) {
       if (segment.index == kNoIndex) {
         append_key(out, segment.key);
       } else {
@@ -118,11 +125,7 @@ class LogicalPath {
   }
 
  private:
-  struct Segment {
-    std::string_view key;
-    std::size_t index;
-  };
-  std::vector<Segment> segments_;
+  std::vector<PathSegment>& segments_;
 };
 
 std::string with_index(std::string_view location, std::size_t index) {
@@ -273,10 +276,56 @@ bool is_ignored(const std::vector<IgnoreDirective>& directives, std::uint32_t li
 
 constexpr std::size_t kResolved = static_cast<std::size_t>(-1);  // the finding's position is set already
 
+struct ServerRef {
+  const Node* node;
+  std::string name;
+  std::string location;
+};
+
+// A secret finding, for the shared-credential rule: views into the file (secret) and into ServerRef names.
+struct SecretFinding {
+  std::string_view secret;
+  std::size_t finding;
+  std::string_view server;
+};
+
+}  // namespace
+
+// The engine's per-file containers, kept in the workspace so that the next file reuses their memory.
+struct detail::EngineScratch {
+  std::vector<Finding> findings;
+  std::vector<std::size_t> offsets;
+  std::vector<ServerRef> servers;
+  std::vector<std::pair<const Node*, std::size_t>> server_maps;
+  std::vector<Word> words;
+  std::vector<SecretFinding> secret_uses;
+  std::vector<PathSegment> path;
+  std::vector<std::size_t> order;
+};
+
+namespace {
+
 class Engine {
  public:
-  Engine(std::string_view path, rules::CredentialMatcher& matcher, detail::ScanWorkspace& workspace)
-      : path_(path), matcher_(matcher), workspace_(workspace) {}
+  Engine(std::string_view path, rules::CredentialMatcher& matcher, detail::ScanWorkspace& workspace,
+         detail::EngineScratch& scratch)
+      : path_(path),
+        matcher_(matcher),
+        workspace_(workspace),
+        findings_(scratch.findings),
+        offsets_(scratch.offsets),
+        servers_(scratch.servers),
+        server_maps_(scratch.server_maps),
+        words_(scratch.words),
+        secret_uses_(scratch.secret_uses),
+        path_segments_(scratch.path),
+        resolve_order_(scratch.order) {
+    findings_.clear();
+    offsets_.clear();
+    servers_.clear();
+    server_maps_.clear();
+    secret_uses_.clear();
+  }
 
   std::vector<Finding> run(std::string_view text, std::size_t* suppressed, std::vector<detail::SecretUse>* uses) {
     const bool toml = path_.ends_with(".toml") || path_.ends_with(".TOML");
@@ -290,7 +339,7 @@ class Engine {
       prefilter_ = matcher_.candidate_ends(text, workspace_.candidate_ends);
       std::string location;
       find_servers(document.root, location);
-      LogicalPath path;
+      LogicalPath path(path_segments_);
       walk(document.root, path, "", "");
       for (const ServerRef& server : servers_) check_server(*server.node, server.name, server.location);
       check_gateway(document.root, toml);
@@ -312,31 +361,35 @@ class Engine {
       if (a.position.column != b.position.column) return a.position.column < b.position.column;
       return a.rule_id < b.rule_id;
     });
-    std::vector<Finding> sorted;
-    sorted.reserve(findings_.size());
-    for (std::size_t i : order) {
-      Finding& finding = findings_[i];
-      if (!sorted.empty()) {
-        const Finding& last = sorted.back();
-        if (last.rule_id == finding.rule_id && last.position == finding.position && last.location == finding.location) {
-          continue;  // a duplicate (std::unique keeps the first)
-        }
+    // Permute in place (following the cycles of `order`), then drop duplicates as std::unique would.
+    std::vector<bool>& placed = workspace_.placed;
+    placed.assign(order.size(), false);
+    for (std::size_t start = 0; start < order.size(); ++start) {
+      if (placed[start] || order[start] == start) continue;
+      Finding held = std::move(findings_[start]);
+      std::size_t at = start;
+      while (order[at] != start) {
+        findings_[at] = std::move(findings_[order[at]]);
+        placed[at] = true;
+        at = order[at];
       }
-      sorted.push_back(std::move(finding));
+      findings_[at] = std::move(held);
+      placed[at] = true;
     }
-    return sorted;
+    findings_.erase(std::unique(findings_.begin(), findings_.end(),
+                                [](const Finding& a, const Finding& b) {
+                                  return a.rule_id == b.rule_id && a.position == b.position &&
+                                         a.location == b.location;
+                                }),
+                    findings_.end());
+    // One allocation of the exact size for the caller; findings_ keeps its capacity for the next file.
+    std::vector<Finding> out;
+    out.reserve(findings_.size());
+    std::move(findings_.begin(), findings_.end(), std::back_inserter(out));
+    return out;
   }
 
  private:
-  struct ServerRef {
-    const Node* node;
-    std::string name;
-    std::string location;
-  };
-  struct SecretUse {
-    std::size_t finding;
-    std::string server;
-  };
 
   // ---- findings -------------------------------------------------------------------------------------------
 
@@ -380,7 +433,7 @@ class Engine {
   void add_secret(std::string_view rule_id, std::string_view kind, std::size_t offset, std::string location,
                   std::string_view server, std::string_view secret) {
     add(rule_id, offset, std::move(location), server, kind, rules::redact(secret), secret);
-    secret_uses_[std::string(secret)].push_back({findings_.size() - 1, std::string(server)});
+    secret_uses_.push_back({secret, findings_.size() - 1, server});
   }
 
   // Where byte `offset` of a string's decoded text is in the source: exact for strings written without escapes,
@@ -392,7 +445,8 @@ class Engine {
 
   // Lines and columns for every finding, in one pass over the source in offset order.
   void resolve_positions(std::string_view text, std::size_t origin) {
-    std::vector<std::size_t> order;
+    std::vector<std::size_t>& order = resolve_order_;
+    order.clear();
     for (std::size_t i = 0; i < offsets_.size(); ++i) {
       if (offsets_[i] != kResolved) order.push_back(i);
     }
@@ -1073,20 +1127,30 @@ class Engine {
 
   void report_shared_credentials(const std::vector<IgnoreDirective>& directives,
                                  std::vector<detail::SecretUse>* exported) {
-    for (const auto& [secret, uses] : secret_uses_) {
+    // Grouped by secret, in the order of the secrets, each secret's uses in the order they were found.
+    std::stable_sort(secret_uses_.begin(), secret_uses_.end(),
+                     [](const SecretFinding& a, const SecretFinding& b) { return a.secret < b.secret; });
+    const std::size_t total = secret_uses_.size();  // add() below does not add uses
+    if (exported != nullptr) exported->reserve(exported->size() + total);
+    for (std::size_t begin = 0; begin < total;) {
+      std::size_t end = begin + 1;
+      while (end < total && secret_uses_[end].secret == secret_uses_[begin].secret) ++end;
+      const std::span<const SecretFinding> uses(secret_uses_.data() + begin, end - begin);
+      const std::string_view secret = secret_uses_[begin].secret;
+      begin = end;
       std::vector<std::string_view> servers;
-      for (const SecretUse& use : uses) {
+      for (const SecretFinding& use : uses) {
         if (!use.server.empty() && std::find(servers.begin(), servers.end(), use.server) == servers.end()) {
           servers.push_back(use.server);
         }
       }
       const bool shared = servers.size() >= 2;
       if (exported != nullptr) {
-        for (const SecretUse& use : uses) {
+        for (const SecretFinding& use : uses) {
           if (use.server.empty()) continue;
           const Finding& original = findings_[use.finding];
-          exported->push_back({secret, use.server, original.location, original.position, shared,
-                               is_ignored(directives, original.position.line, rid::shared_credential)});
+          exported->push_back({std::string(secret), std::string(use.server), original.location, original.position,
+                               shared, is_ignored(directives, original.position.line, rid::shared_credential)});
         }
       }
       if (!shared) continue;
@@ -1095,7 +1159,7 @@ class Engine {
         if (i > 0) names += ", ";
         names += servers[i];
       }
-      for (const SecretUse& use : uses) {
+      for (const SecretFinding& use : uses) {
         if (use.server.empty()) continue;
         const Finding original = findings_[use.finding];
         add(rid::shared_credential, kResolved, original.position, original.location, use.server, names,
@@ -1130,18 +1194,20 @@ class Engine {
   detail::ScanWorkspace& workspace_;
   bool prefilter_ = false;  // workspace_.candidate_ends holds every candidate end of the file
   std::size_t cursor_ = 0;  // candidate_in: the first candidate end after the last string asked about
-  std::vector<Finding> findings_;
-  std::vector<std::size_t> offsets_;  // per finding: source offset of its position, or kResolved
-  std::vector<ServerRef> servers_;
-  std::vector<std::pair<const Node*, std::size_t>> server_maps_;  // server map: index of its first server
-  std::vector<Word> words_;
+  std::vector<Finding>& findings_;
+  std::vector<std::size_t>& offsets_;  // per finding: source offset of its position, or kResolved
+  std::vector<ServerRef>& servers_;
+  std::vector<std::pair<const Node*, std::size_t>>& server_maps_;  // server map: index of its first server
+  std::vector<Word>& words_;
+  std::vector<SecretFinding>& secret_uses_;
+  std::vector<PathSegment>& path_segments_;
+  std::vector<std::size_t>& resolve_order_;
   struct SensitiveKey {
     std::string_view key;
     bool sensitive = false;
     bool known = false;
   };
   std::array<SensitiveKey, 256> sensitive_keys_{};
-  std::map<std::string, std::vector<SecretUse>> secret_uses_;
 };
 
 }  // namespace
@@ -1190,7 +1256,8 @@ std::string detail::fingerprint(std::string_view rule_id, std::string_view path,
 std::vector<Finding> detail::scan_document(std::string_view path, std::string_view text,
                                            rules::CredentialMatcher& matcher, ScanWorkspace& workspace,
                                            std::size_t* suppressed, std::vector<SecretUse>* uses) {
-  return Engine(path, matcher, workspace).run(text, suppressed, uses);
+  if (!workspace.engine) workspace.engine = std::make_shared<EngineScratch>();
+  return Engine(path, matcher, workspace, *workspace.engine).run(text, suppressed, uses);
 }
 
 }  // namespace bulkhead::scan

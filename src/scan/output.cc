@@ -222,18 +222,35 @@ std::string render_json(const Report& report) {
     estimate += 240 + f.path.size() + f.location.size() + f.server.size() + f.message.size() + f.evidence.size();
   }
   out.reserve(estimate);
+  // What repeats from finding to finding is escaped once: each rule's name and fix, the path of a run of findings.
+  const auto all = rules::all_rules();
+  std::vector<std::string> names(all.size());
+  std::vector<std::string> fixes(all.size());
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    append_json_string(names[r], all[r].name);
+    append_json_string(fixes[r], all[r].fix);
+  }
+  const std::string none = json_string("");
+  std::string_view path;
+  std::string path_json;
   for (std::size_t i = 0; i < report.findings.size(); ++i) {
     const Finding& f = report.findings[i];
     const rules::Rule* rule = rules::find_rule(f.rule_id);
+    const std::size_t r = rule != nullptr ? static_cast<std::size_t>(rule - all.data()) : 0;
+    if (i == 0 || f.path != path) {
+      path = f.path;
+      path_json.clear();
+      append_json_string(path_json, path);
+    }
     if (i > 0) out += ",";
     out += "\n{\"rule_id\":";
     append_json_string(out, f.rule_id);
     out += ",\"rule_name\":";
-    append_json_string(out, rule != nullptr ? rule->name : "");
+    out += rule != nullptr ? names[r] : none;
     out += ",\"severity\":";
     append_json_string(out, rules::severity_name(f.severity));
     out += ",\"path\":";
-    append_json_string(out, f.path);
+    out += path_json;
     out += ",\"line\":";
     append_number(out, f.position.line);
     out += ",\"column\":";
@@ -247,7 +264,7 @@ std::string render_json(const Report& report) {
     out += ",\"evidence\":";
     append_json_string(out, f.evidence);
     out += ",\"fix\":";
-    append_json_string(out, rule != nullptr ? rule->fix : "");
+    out += rule != nullptr ? fixes[r] : none;
     out += ",\"fingerprint\":";
     append_json_string(out, f.fingerprint);
     out += "}";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,11 +24,15 @@ struct SecretUse {
   bool ignored = false;         // an inline `bulkhead-ignore` comment covers BH015 on this line
 };
 
-// Memory one worker reuses from file to file (the document's arena, candidate offsets).
+struct EngineScratch;  // engine.cc
+
+// Memory one worker reuses from file to file (the document's arena, candidate offsets, the engine's lists).
 struct ScanWorkspace {
   Document document;
   std::vector<std::size_t> candidate_ends;
   std::vector<std::size_t> order;
+  std::vector<bool> placed;
+  std::shared_ptr<EngineScratch> engine;
 };
 
 // Reads `text` (TOML when `path` ends in .toml, else JSONC) and applies every rule. Findings suppressed by
