@@ -70,14 +70,8 @@ std::string_view basename(std::string_view command) noexcept {
 
 // "loc[3]" (written without operator+ chains, which trip a g++ 12 -Wrestrict false positive).
 void append_index(std::string& location, std::size_t index) {
-  char digits[24];
-  std::size_t n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + index % 10);
-    index /= 10;
-  } while (index != 0);
   location.push_back('[');
-  while (n > 0) location.push_back(digits[--n]);
+  detail::append_decimal(location, index);
   location.push_back(']');
 }
 

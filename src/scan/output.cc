@@ -198,16 +198,6 @@ std::string render_text(const Report& report, bool color) {
   return out;
 }
 
-void append_number(std::string& out, std::size_t value) {
-  char digits[24];
-  std::size_t n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  while (n > 0) out.push_back(digits[--n]);
-}
-
 std::string render_json(const Report& report) {
   std::string out = "{\"version\":1,\"tool\":\"bulkhead\",\"files_scanned\":" + std::to_string(report.files_scanned) +
                     ",\"bytes_scanned\":" + std::to_string(report.bytes_scanned) +
@@ -252,9 +242,9 @@ std::string render_json(const Report& report) {
     out += ",\"path\":";
     out += path_json;
     out += ",\"line\":";
-    append_number(out, f.position.line);
+    detail::append_decimal(out, f.position.line);
     out += ",\"column\":";
-    append_number(out, f.position.column);
+    detail::append_decimal(out, f.position.column);
     out += ",\"location\":";
     append_json_string(out, f.location);
     out += ",\"server\":";

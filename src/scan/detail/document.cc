@@ -60,6 +60,21 @@ void Document::clear(std::string_view text) noexcept {
   scratch.clear();
 }
 
+void Document::close_children(Node& node, std::size_t base) {
+  node.children = arena.copy(std::span<const Node>(scratch.data() + base, scratch.size() - base));
+  scratch.resize(base);
+}
+
+void append_decimal(std::string& out, std::size_t value) {
+  char digits[24];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) out.push_back(digits[--n]);
+}
+
 Position Document::position(std::size_t offset) const noexcept { return PositionTracker(source, origin).at(offset); }
 
 namespace {

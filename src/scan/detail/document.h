@@ -92,6 +92,8 @@ struct Document {
   std::shared_ptr<TomlScratch> toml;  // kept for reuse as well
 
   void clear(std::string_view text) noexcept;
+  // The nodes pushed on `scratch` since `base` (a container's members or items) become `node`'s children.
+  void close_children(Node& node, std::size_t base);
   // Line and column (code points) of a byte offset into `source`.
   [[nodiscard]] Position position(std::size_t offset) const noexcept;
 };
@@ -117,6 +119,9 @@ inline constexpr std::size_t kMaxDepth = 200;
 // Empty when the two documents are the same tree (kinds, texts, keys, offsets, verbatim flags, comments), else
 // where they first differ: the subset TOML reader is checked against toml++ with it (tests, fuzz_scan).
 [[nodiscard]] std::string describe_difference(const Document& a, const Document& b);
+
+// Appends `value` in decimal (the readers and writers spell many small numbers; no temporary string).
+void append_decimal(std::string& out, std::size_t value);
 
 // Number of Unicode code points in `text` (UTF-8; invalid bytes count one each).
 [[nodiscard]] std::uint32_t code_points(std::string_view text) noexcept;

@@ -222,13 +222,6 @@ class JsoncReader {
     }
   }
 
-  // The members (or items) parsed since `base` become the node's children.
-  void close_container(Node& node, std::size_t base) {
-    std::vector<Node>& scratch = document_.scratch;
-    node.children = document_.arena.copy(std::span<const Node>(scratch.data() + base, scratch.size() - base));
-    scratch.resize(base);
-  }
-
   bool parse_object(Node& node, std::size_t depth) {
     node.kind = Node::Kind::object;
     ++pos_;  // '{'
@@ -238,7 +231,7 @@ class JsoncReader {
       if (pos_ >= text_.size()) return fail_at(pos_, "unterminated object, expected '}'");
       if (text_[pos_] == '}') {
         ++pos_;
-        close_container(node, base);
+        document_.close_children(node, base);
         return true;
       }
       if (text_[pos_] != '"') return fail_at(pos_, "expected a member name in double quotes");
@@ -258,7 +251,7 @@ class JsoncReader {
       }
       if (pos_ < text_.size() && text_[pos_] == '}') {
         ++pos_;
-        close_container(node, base);
+        document_.close_children(node, base);
         return true;
       }
       return fail_at(pos_, "expected ',' or '}' in object");
@@ -274,7 +267,7 @@ class JsoncReader {
       if (pos_ >= text_.size()) return fail_at(pos_, "unterminated array, expected ']'");
       if (text_[pos_] == ']') {
         ++pos_;
-        close_container(node, base);
+        document_.close_children(node, base);
         return true;
       }
       Node item;
@@ -287,7 +280,7 @@ class JsoncReader {
       }
       if (pos_ < text_.size() && text_[pos_] == ']') {
         ++pos_;
-        close_container(node, base);
+        document_.close_children(node, base);
         return true;
       }
       return fail_at(pos_, "expected ',' or ']' in array");

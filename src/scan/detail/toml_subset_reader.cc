@@ -274,12 +274,6 @@ class TomlSubsetReader {
     return true;
   }
 
-  void close_container(Node& node, std::size_t base) {
-    std::vector<Node>& scratch = document_.scratch;
-    node.children = document_.arena.copy(std::span<const Node>(scratch.data() + base, scratch.size() - base));
-    scratch.resize(base);
-  }
-
   bool parse_array(Node& node, std::size_t depth) {
     node.kind = Node::Kind::array;
     ++pos_;  // '['
@@ -301,7 +295,7 @@ class TomlSubsetReader {
       break;
     }
     ++pos_;  // ']'
-    close_container(node, base);
+    document_.close_children(node, base);
     return true;
   }
 
@@ -319,7 +313,7 @@ class TomlSubsetReader {
     skip_blanks();
     if (pos_ < text_.size() && text_[pos_] == '}') {
       ++pos_;
-      close_container(node, base);
+      document_.close_children(node, base);
       return true;
     }
     while (true) {
@@ -344,7 +338,7 @@ class TomlSubsetReader {
     }
     std::vector<Node>& scratch = document_.scratch;
     if (!sort_members(std::span<Node>(scratch.data() + base, scratch.size() - base))) return false;
-    close_container(node, base);
+    document_.close_children(node, base);
     return true;
   }
 
@@ -531,13 +525,13 @@ class TomlSubsetReader {
           build_table(element, item);
           document_.scratch.push_back(item);
         }
-        close_container(node, items);
+        document_.close_children(node, items);
       }
       node.key = member.key;
       node.key_offset = member.key_offset;
       document_.scratch.push_back(node);
     }
-    close_container(out, base);
+    document_.close_children(out, base);
   }
 
   std::string_view text_;
