@@ -16,40 +16,51 @@ namespace {
 
 constexpr int kServers = 200;
 
-// Appends pieces (avoids g++ 12's false -Wrestrict on `"literal" + std::string`).
-template <class... Parts>
-std::string cat(const Parts&... parts) {
-  std::string out;
-  (out.append(parts), ...);
-  return out;
-}
-
 // Like bench/scan/make_tree.py: npx/docker/http servers, env values mostly references, one secret in 50.
 std::string env_value(int i, int k) {
-  if ((i * 7 + k) % 50 == 0) return cat(std::string("ghp_"), std::string(36, static_cast<char>('a' + i % 26)));
+  if ((i * 7 + k) % 50 == 0) {
+    std::string token = "ghp_";
+    token.append(36, static_cast<char>('a' + i % 26));
+    return token;
+  }
   switch ((i + k) % 4) {
     case 0: return "${env:GITHUB_TOKEN}";
     case 1: return "<your-api-key>";
-    case 2: return cat(std::string("/home/dev/projects/p"), std::to_string(i));
+    case 2: {
+      std::string path = "/home/dev/projects/p";
+      path += std::to_string(i);
+      return path;
+    }
     default: return "eu-west-1";
   }
 }
 
+// Written with += (g++ 12 warns falsely, -Wrestrict, on "literal" + std::string).
 std::string json_config() {
   std::string out = "{\n  \"mcpServers\": {\n";
   for (int i = 0; i < kServers; ++i) {
     const std::string n = std::to_string(i);
-    out += cat(std::string("    \"server-"), n, std::string("\": {\n"));
+    out += "    \"server-";
+    out += n;
+    out += "\": {\n";
     if (i % 4 == 0) {
       out += "      \"type\": \"http\",\n      \"url\": \"http://internal.acme.dev/mcp\",\n";
     } else {
-      out += cat(std::string("      \"command\": \"npx\",\n      \"args\": [\n        \"-y\",\n        \"@acme/mcp-server-"), n,
-                 std::string(i % 3 == 0 ? "\",\n" : "@1.2.3\",\n"), std::string("        \"--root\",\n        \"/srv/data/"),
-                 n, std::string("\"\n      ],\n"));
+      out += "      \"command\": \"npx\",\n      \"args\": [\n        \"-y\",\n        \"@acme/mcp-server-";
+      out += n;
+      out += i % 3 == 0 ? "\",\n" : "@1.2.3\",\n";
+      out += "        \"--root\",\n        \"/srv/data/";
+      out += n;
+      out += "\"\n      ],\n";
     }
-    out += cat(std::string("      \"env\": {\n        \"GITHUB_TOKEN\": \""), env_value(i, 0),
-               std::string("\",\n        \"API_KEY\": \""), env_value(i, 1), std::string("\",\n        \"LOG_LEVEL\": \""),
-               env_value(i, 2), std::string("\"\n      }\n    }"), std::string(i + 1 < kServers ? ",\n" : "\n"));
+    out += "      \"env\": {\n        \"GITHUB_TOKEN\": \"";
+    out += env_value(i, 0);
+    out += "\",\n        \"API_KEY\": \"";
+    out += env_value(i, 1);
+    out += "\",\n        \"LOG_LEVEL\": \"";
+    out += env_value(i, 2);
+    out += "\"\n      }\n    }";
+    out += i + 1 < kServers ? ",\n" : "\n";
   }
   out += "  }\n}\n";
   return out;
@@ -59,11 +70,22 @@ std::string toml_config() {
   std::string out = "model = \"gpt-5-codex\"\n\n";
   for (int i = 0; i < kServers; ++i) {
     const std::string n = std::to_string(i);
-    out += cat(std::string("[mcp_servers.server-"), n, std::string("]\ncommand = \"npx\"\nargs = [\"-y\", \"@acme/mcp-server-"),
-               n, std::string(i % 3 == 0 ? "\"" : "@1.2.3\""), std::string(", \"--root\", \"/srv/data/"), n,
-               std::string("\"]\n[mcp_servers.server-"), n, std::string(".env]\nGITHUB_TOKEN = \""), env_value(i, 0),
-               std::string("\"\nAPI_KEY = \""), env_value(i, 1), std::string("\"\nLOG_LEVEL = \""), env_value(i, 2),
-               std::string("\"\n\n"));
+    out += "[mcp_servers.server-";
+    out += n;
+    out += "]\ncommand = \"npx\"\nargs = [\"-y\", \"@acme/mcp-server-";
+    out += n;
+    out += i % 3 == 0 ? "\"" : "@1.2.3\"";
+    out += ", \"--root\", \"/srv/data/";
+    out += n;
+    out += "\"]\n[mcp_servers.server-";
+    out += n;
+    out += ".env]\nGITHUB_TOKEN = \"";
+    out += env_value(i, 0);
+    out += "\"\nAPI_KEY = \"";
+    out += env_value(i, 1);
+    out += "\"\nLOG_LEVEL = \"";
+    out += env_value(i, 2);
+    out += "\"\n\n";
   }
   return out;
 }
