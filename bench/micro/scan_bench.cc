@@ -130,8 +130,10 @@ void BM_Scan_ReadTomlTomlplusplusBaseline(benchmark::State& state) {
 BENCHMARK(BM_Scan_ReadTomlTomlplusplusBaseline);
 
 void BM_Scan_ReadTomlSubset(benchmark::State& state) {
-  run_reader(state, toml_config(), [](std::string_view text, scan::detail::Document& document,
-                                      scan::detail::ParseError&) { return scan::detail::read_toml_subset(text, document); });
+  run_reader(state, toml_config(),
+             [](std::string_view text, scan::detail::Document& document, scan::detail::ParseError&) {
+               return scan::detail::read_toml_subset(text, document);
+             });
 }
 BENCHMARK(BM_Scan_ReadTomlSubset);
 

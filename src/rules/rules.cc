@@ -208,7 +208,8 @@ bool is_reference(std::string_view value) noexcept {
       is_identifier(value.substr(1, value.size() - 2))) {
     return true;
   }
-  for (std::string_view prefix : {"env:"sv, "op://"sv, "secret://"sv, "vault:"sv, "vault://"sv, "keychain:"sv, "file:"sv,
+  for (std::string_view prefix : {"env:"sv, "op://"sv, "secret://"sv, "vault:"sv, "vault://"sv, "keychain:"sv,
+                                  "file:"sv,
                                   "awssm:"sv, "gcpsm:"sv, "azurekv:"sv, "sops:"sv, "${"sv}) {
     if (value.starts_with(prefix)) return true;
   }

@@ -28,7 +28,8 @@ bool scannable_extension(const fs::path& path) {
 enum class ReadStatus { ok, too_large, failed };
 
 // Reads a regular file with one open, fstat and read loop into `buffer` (grown, never shrunk: a worker reuses it).
-ReadStatus read_file(const std::string& path, std::size_t max_bytes, std::vector<char>& buffer, std::string_view& text) {
+ReadStatus read_file(const std::string& path, std::size_t max_bytes, std::vector<char>& buffer,
+                     std::string_view& text) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ReadStatus::failed;
   struct stat info {};
@@ -244,9 +245,9 @@ core::Result<Report> Scanner::scan_paths(std::span<const std::string> paths) {
       result.status = read_file(files[i].string(), options_.max_file_bytes, buffer, text);
       if (result.status != ReadStatus::ok) continue;
       result.bytes = text.size();
-      result.findings = without_baseline(detail::scan_document(result.name, text, matcher, workspace,
-                                                               &result.suppressed, across_files ? &result.uses : nullptr),
-                                         options_.baseline, &result.suppressed);
+      std::vector<Finding> found = detail::scan_document(result.name, text, matcher, workspace, &result.suppressed,
+                                                         across_files ? &result.uses : nullptr);
+      result.findings = without_baseline(std::move(found), options_.baseline, &result.suppressed);
     }
   };
   std::size_t workers = options_.threads != 0 ? options_.threads : default_workers();

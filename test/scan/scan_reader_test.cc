@@ -217,7 +217,9 @@ TEST(ByteScan, MatchesTheByteAtATimeDefinitions) {
     for (char& c : text) c = alphabet[next() % alphabet.size()];
     const std::size_t from = text.empty() ? 0 : next() % text.size();
     std::size_t expected = from;
-    while (expected < text.size() && std::string_view(" \t\n\r").find(text[expected]) != std::string_view::npos) ++expected;
+    while (expected < text.size() && std::string_view(" \t\n\r").find(text[expected]) != std::string_view::npos) {
+      ++expected;
+    }
     EXPECT_EQ(skip_whitespace(text, from), expected) << round;
     for (const char quote : {'"', '\''}) {
       for (const bool escapes : {true, false}) {

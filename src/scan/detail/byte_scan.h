@@ -78,7 +78,8 @@ namespace bulkhead::scan::detail {
   for (; i + 16 <= text.size(); i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
     const __m128i low = _mm_cmpeq_epi8(_mm_max_epu8(v, control), control);
-    const __m128i allowed = _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+    const __m128i allowed =
+        _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
     const __m128i bad = _mm_or_si128(_mm_andnot_si128(allowed, low), _mm_cmpeq_epi8(_mm_max_epu8(v, del), v));
     if (_mm_movemask_epi8(bad) != 0) return false;
   }

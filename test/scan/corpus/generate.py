@@ -456,8 +456,10 @@ def main():
          ("slack", {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-slack@2025.4.25"],
                     "env": {"SLACK_BOT_TOKEN": "{{X:slack:team_bot}}{{!BH015}}", "SLACK_TEAM_ID": "T01234567"}})])
     files["cross-file/vscode/.vscode/mcp.json"] = vscode_file(
-        [("gh-issues", {"command": "node", "args": ["issues.js"], "env": {"GH_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}}),
-         ("gh-pulls", {"command": "node", "args": ["pulls.js"], "env": {"GH_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}})])
+        [("gh-issues", {"command": "node", "args": ["issues.js"],
+                        "env": {"GH_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}}),
+         ("gh-pulls", {"command": "node", "args": ["pulls.js"],
+                       "env": {"GH_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}})])
     files["cross-file/codex/config.toml"] = codex_file(
         [("slack", {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-slack@2025.4.25"],
                     "env": {"SLACK_BOT_TOKEN": "{{X:slack:team_bot}}{{!BH015}}"}})])
