@@ -144,6 +144,18 @@ TEST(ScanEngine, InlineIgnoreComments) {
   EXPECT_EQ(suppressed, 2u);
 }
 
+TEST(ScanEngine, SecretsInCommentsPointAtTheToken) {
+  Scanner scanner = make_scanner();
+  const std::string token(kGithubToken);
+  // '#' is one character, '//' two: the column is the token's first character either way.
+  const auto toml = scanner.scan_text("config.toml", "model = \"x\"\n# old token " + token + "\n");
+  ASSERT_EQ(ids(toml), std::vector<std::string>{"BH001"});
+  EXPECT_EQ(toml[0].position, (Position{2, 13}));
+  const auto jsonc = scanner.scan_text("mcp.json", "{\n  // old token " + token + "\n  \"a\": 1\n}\n");
+  ASSERT_EQ(ids(jsonc), std::vector<std::string>{"BH001"});
+  EXPECT_EQ(jsonc[0].position, (Position{2, 16}));
+}
+
 TEST(ScanEngine, MalformedFilesAreFindingsAndStillScanned) {
   Scanner scanner = make_scanner();
   const std::string token(kGithubToken);
