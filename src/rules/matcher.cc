@@ -106,7 +106,7 @@ constexpr std::array kPatterns = {
 };
 
 bool in_alphabet(Alphabet alphabet, char c) noexcept {
-  const bool alnum = std::isalnum(static_cast<unsigned char>(c)) != 0;
+  const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   switch (alphabet) {
     case Alphabet::none: return false;
     case Alphabet::alnum: return alnum;
@@ -187,7 +187,11 @@ bool extend_private_key(std::string_view text, std::size_t from, std::size_t& to
 
 struct CredentialMatcher::Database {
   hs_database_t* db = nullptr;
-  ~Database() { hs_free_database(db); }
+  hs_database_t* ends = nullptr;  // the same patterns without start-of-match tracking: candidate_ends()
+  ~Database() {
+    hs_free_database(db);
+    hs_free_database(ends);
+  }
 };
 
 struct CredentialMatcher::Scratch {
@@ -198,19 +202,22 @@ struct CredentialMatcher::Scratch {
 CredentialMatcher::CredentialMatcher(std::shared_ptr<const Database> database, std::unique_ptr<Scratch> scratch)
     : database_(std::move(database)), scratch_(std::move(scratch)) {}
 
-core::Result<CredentialMatcher> CredentialMatcher::create() {
+namespace {
+
+// Every pattern in one block-mode database; `som` adds start-of-match reporting (leftmost).
+core::Result<hs_database_t*> compile(bool som) {
   std::vector<const char*> expressions;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   for (unsigned i = 0; i < kPatterns.size(); ++i) {
     expressions.push_back(kPatterns[i].regex);
-    flags.push_back(HS_FLAG_SOM_LEFTMOST);
+    flags.push_back(som ? HS_FLAG_SOM_LEFTMOST : 0u);
     ids.push_back(i);
   }
-  auto database = std::make_shared<Database>();
+  hs_database_t* database = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
-                       HS_MODE_BLOCK, nullptr, &database->db, &error) != HS_SUCCESS) {
+                       HS_MODE_BLOCK, nullptr, &database, &error) != HS_SUCCESS) {
     std::string message = "hyperscan compile failed";
     if (error != nullptr) {
       message += ": ";
@@ -220,11 +227,62 @@ core::Result<CredentialMatcher> CredentialMatcher::create() {
     }
     return core::fail(core::Reason::internal_error, message);
   }
+  return database;
+}
+
+struct Ends {
+  std::vector<std::size_t>* ends;
+  bool overflow = false;
+};
+
+// Candidate ends are at most one per byte; a pathological text stops the scan (then callers check everything).
+constexpr std::size_t kMaxCandidateEnds = 1u << 20;
+
+int on_end(unsigned int /*pattern*/, unsigned long long /*from*/, unsigned long long to, unsigned int /*flags*/,
+           void* context) {
+  auto& state = *static_cast<Ends*>(context);
+  std::vector<std::size_t>& ends = *state.ends;
+  if (!ends.empty() && ends.back() == to) return 0;
+  if (ends.size() >= kMaxCandidateEnds) {
+    state.overflow = true;
+    return 1;
+  }
+  ends.push_back(static_cast<std::size_t>(to));
+  return 0;
+}
+
+}  // namespace
+
+core::Result<CredentialMatcher> CredentialMatcher::create() {
+  auto database = std::make_shared<Database>();
+  auto db = compile(true);
+  if (!db) return std::unexpected(db.error());
+  database->db = *db;
+  auto ends = compile(false);
+  if (!ends) return std::unexpected(ends.error());
+  database->ends = *ends;
   auto scratch = std::make_unique<Scratch>();
-  if (hs_alloc_scratch(database->db, &scratch->scratch) != HS_SUCCESS) {
+  if (hs_alloc_scratch(database->db, &scratch->scratch) != HS_SUCCESS ||
+      hs_alloc_scratch(database->ends, &scratch->scratch) != HS_SUCCESS) {
     return core::fail(core::Reason::internal_error, "hyperscan scratch allocation failed");
   }
   return CredentialMatcher(std::move(database), std::move(scratch));
+}
+
+bool CredentialMatcher::candidate_ends(std::string_view text, std::vector<std::size_t>& ends) {
+  ends.clear();
+  if (text.empty()) return true;
+  if (!database_ || !scratch_ || scratch_->scratch == nullptr || text.size() > 0xffffffffu) return false;
+  Ends state{&ends};
+  const hs_error_t status = hs_scan(database_->ends, text.data(), static_cast<unsigned>(text.size()), 0,
+                                    scratch_->scratch, on_end, &state);
+  if (status != HS_SUCCESS || state.overflow) return false;
+  // Hyperscan reports matches in order of their end; keep the guarantee explicit for the binary searches.
+  if (!std::is_sorted(ends.begin(), ends.end())) {
+    std::sort(ends.begin(), ends.end());
+    ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+  }
+  return true;
 }
 
 CredentialMatcher::CredentialMatcher(const CredentialMatcher& other) : database_(other.database_) {

@@ -8,6 +8,7 @@
 // immutable) to get one per thread. Lifetime: matches hold offsets into the scanned text, not pointers.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -95,6 +96,13 @@ class CredentialMatcher {
   // and documented example values (AKIAIOSFODNN7EXAMPLE…) are not reported.
   [[nodiscard]] std::vector<CredentialMatch> find(std::string_view text);
 
+  // End offsets (exclusive; ascending, each once) of every candidate in `text` before the checks find() applies.
+  // find(text.substr(a, n)) can only report a credential when a candidate ends in (a, a + n], so a caller that
+  // checks many substrings of one text (the strings of a configuration file) can scan the whole text once and
+  // skip the substrings without a candidate. Returns false when the text could not be scanned completely (then
+  // every substring needs find()).
+  [[nodiscard]] bool candidate_ends(std::string_view text, std::vector<std::size_t>& ends);
+
  private:
   struct Database;
   struct Scratch;
@@ -128,5 +136,10 @@ class CredentialMatcher {
 // How a secret is shown anywhere (never whole): first 4 characters, length and SHA-256 prefix,
 // e.g. "ghp_…(40 chars, sha256:1f2e3d4c)".
 [[nodiscard]] std::string redact(std::string_view secret);
+
+// SHA-256 of `data` as 64 lower-case hex digits (the value of core::sha256_hex), without OpenSSL's per-call EVP
+// dispatch (redaction and scan fingerprints hash every finding). Thread-safe.
+[[nodiscard]] std::string sha256_hex(std::string_view data);
+[[nodiscard]] std::array<char, 64> sha256_hex_digits(std::string_view data) noexcept;
 
 }  // namespace bulkhead::rules

@@ -3,6 +3,7 @@
 #include <array>
 #include <map>
 
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 #include "scan/scan.h"
 
@@ -17,6 +18,10 @@ void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (std::size_t i = 0; i < text.size();) {
+    const std::size_t run = i;
+    i = detail::find_json_special(text, i);
+    out.append(text.data() + run, i - run);
+    if (i >= text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       switch (c) {
@@ -26,13 +31,9 @@ void append_json_string(std::string& out, std::string_view text) {
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
-          if (c < 0x20 || c == 0x7f) {
-            out += "\\u00";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-          } else {
-            out.push_back(static_cast<char>(c));
-          }
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
       }
       ++i;
       continue;
@@ -206,21 +207,57 @@ std::string render_json(const Report& report) {
     append_json_string(out, report.errors[i]);
   }
   out += "],\"findings\":[";
+  std::size_t estimate = out.size() + 8;
+  for (const Finding& f : report.findings) {
+    estimate += 240 + f.path.size() + f.location.size() + f.server.size() + f.message.size() + f.evidence.size();
+  }
+  out.reserve(estimate);
+  // What repeats from finding to finding is escaped once: each rule's name and fix, the path of a run of findings.
+  const auto all = rules::all_rules();
+  std::vector<std::string> names(all.size());
+  std::vector<std::string> fixes(all.size());
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    append_json_string(names[r], all[r].name);
+    append_json_string(fixes[r], all[r].fix);
+  }
+  const std::string none = json_string("");
+  std::string_view path;
+  std::string path_json;
   for (std::size_t i = 0; i < report.findings.size(); ++i) {
     const Finding& f = report.findings[i];
     const rules::Rule* rule = rules::find_rule(f.rule_id);
+    const std::size_t r = rule != nullptr ? static_cast<std::size_t>(rule - all.data()) : 0;
+    if (i == 0 || f.path != path) {
+      path = f.path;
+      path_json.clear();
+      append_json_string(path_json, path);
+    }
     if (i > 0) out += ",";
-    out += "\n{\"rule_id\":" + json_string(f.rule_id);
-    out += ",\"rule_name\":" + json_string(rule != nullptr ? rule->name : "");
-    out += ",\"severity\":" + json_string(rules::severity_name(f.severity));
-    out += ",\"path\":" + json_string(f.path);
-    out += ",\"line\":" + std::to_string(f.position.line) + ",\"column\":" + std::to_string(f.position.column);
-    out += ",\"location\":" + json_string(f.location);
-    out += ",\"server\":" + json_string(f.server);
-    out += ",\"message\":" + json_string(f.message);
-    out += ",\"evidence\":" + json_string(f.evidence);
-    out += ",\"fix\":" + json_string(fix_for(f.rule_id));
-    out += ",\"fingerprint\":" + json_string(f.fingerprint) + "}";
+    out += "\n{\"rule_id\":";
+    append_json_string(out, f.rule_id);
+    out += ",\"rule_name\":";
+    out += rule != nullptr ? names[r] : none;
+    out += ",\"severity\":";
+    append_json_string(out, rules::severity_name(f.severity));
+    out += ",\"path\":";
+    out += path_json;
+    out += ",\"line\":";
+    detail::append_decimal(out, f.position.line);
+    out += ",\"column\":";
+    detail::append_decimal(out, f.position.column);
+    out += ",\"location\":";
+    append_json_string(out, f.location);
+    out += ",\"server\":";
+    append_json_string(out, f.server);
+    out += ",\"message\":";
+    append_json_string(out, f.message);
+    out += ",\"evidence\":";
+    append_json_string(out, f.evidence);
+    out += ",\"fix\":";
+    out += rule != nullptr ? fixes[r] : none;
+    out += ",\"fingerprint\":";
+    append_json_string(out, f.fingerprint);
+    out += "}";
   }
   out += "]}\n";
   return out;
@@ -296,7 +333,7 @@ core::Result<std::set<std::string>> parse_baseline(std::string_view text) {
   if (const detail::Node* list = root.find("fingerprints"); list != nullptr && list->kind == detail::Node::Kind::array) {
     recognised = true;
     for (const detail::Node& item : list->children) {
-      if (item.is_string()) fingerprints.insert(item.text);
+      if (item.is_string()) fingerprints.insert(std::string(item.text));
     }
   }
   if (const detail::Node* findings = root.find("findings");
@@ -304,7 +341,7 @@ core::Result<std::set<std::string>> parse_baseline(std::string_view text) {
     recognised = true;
     for (const detail::Node& item : findings->children) {
       const detail::Node* fingerprint = item.find("fingerprint");
-      if (fingerprint != nullptr && fingerprint->is_string()) fingerprints.insert(fingerprint->text);
+      if (fingerprint != nullptr && fingerprint->is_string()) fingerprints.insert(std::string(fingerprint->text));
     }
   }
   if (!recognised) {

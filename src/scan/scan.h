@@ -4,7 +4,8 @@
 // secrets). Findings point at file:line:column and never contain a secret whole (rules::redact).
 //
 // Thread-safety: a Scanner is not thread-safe (it owns Hyperscan scratch space); use one per thread. scan_paths
-// scans files on several threads internally (each with its own scratch) and returns them in a fixed order.
+// scans files on several threads internally (each with its own scratch) and returns them in a fixed order; it
+// also finds credentials shared by servers in different files (BH015), which scan_text, seeing one file, cannot.
 // Reports and findings are plain values. Nothing here writes to stdout; rendering returns strings.
 #pragma once
 
@@ -45,7 +46,7 @@ struct Options {
   rules::Severity fail_on = rules::Severity::high;
   std::set<std::string> baseline;                 // fingerprints to suppress
   std::size_t max_file_bytes = 32u * 1024 * 1024; // larger files are reported (BH090) and skipped
-  unsigned threads = 0;                           // scan_paths workers; 0 = one per hardware thread (max 16)
+  unsigned threads = 0;                           // scan_paths workers; 0 = one per CPU we may run on (max 16)
 };
 
 struct Report {

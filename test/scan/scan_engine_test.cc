@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <unistd.h>
 
@@ -143,6 +144,18 @@ TEST(ScanEngine, InlineIgnoreComments) {
   EXPECT_EQ(suppressed, 2u);
 }
 
+TEST(ScanEngine, SecretsInCommentsPointAtTheToken) {
+  Scanner scanner = make_scanner();
+  const std::string token(kGithubToken);
+  // '#' is one character, '//' two: the column is the token's first character either way.
+  const auto toml = scanner.scan_text("config.toml", "model = \"x\"\n# old token " + token + "\n");
+  ASSERT_EQ(ids(toml), std::vector<std::string>{"BH001"});
+  EXPECT_EQ(toml[0].position, (Position{2, 13}));
+  const auto jsonc = scanner.scan_text("mcp.json", "{\n  // old token " + token + "\n  \"a\": 1\n}\n");
+  ASSERT_EQ(ids(jsonc), std::vector<std::string>{"BH001"});
+  EXPECT_EQ(jsonc[0].position, (Position{2, 16}));
+}
+
 TEST(ScanEngine, MalformedFilesAreFindingsAndStillScanned) {
   Scanner scanner = make_scanner();
   const std::string token(kGithubToken);
@@ -219,6 +232,52 @@ TEST(ScanPaths, WalksDirectoriesAndRejectsMissingPaths) {
   auto error = scanner.scan_paths(missing);
   ASSERT_FALSE(error.has_value());
   EXPECT_EQ(error.error().reason, core::Reason::invalid_request);
+  fs::remove_all(dir);
+}
+
+TEST(ScanPaths, SharedCredentialAcrossFiles) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("bulkhead-scan-shared-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  const std::string token(kGithubToken);
+  const std::string server = R"({"command": "node", "env": {"T": ")" + token + R"("}})";
+  std::ofstream(dir / "a" / "mcp.json") << R"({"mcpServers": {"gh": )" + server + "}}";
+  std::ofstream(dir / "b" / "mcp.json") << R"({"mcpServers": {"gh": )" + server + R"(, "gh2": )" + server + "}}";
+  std::ofstream(dir / "c.json") << R"({"app": {"token": ")" + token + R"("}})";  // no server: does not count
+  const auto shared = [](const Report& report) {
+    std::vector<const Finding*> out;
+    for (const Finding& finding : report.findings) {
+      if (finding.rule_id == rules::id::shared_credential) out.push_back(&finding);
+    }
+    return out;
+  };
+  Scanner scanner = make_scanner();
+  const std::vector<std::string> paths{dir.string()};
+  auto report = scanner.scan_paths(paths);
+  ASSERT_TRUE(report.has_value());
+  const auto found = shared(*report);
+  ASSERT_EQ(found.size(), 3u);  // one per use: a/gh, b/gh, b/gh2 (b's two were shared within b already)
+  const std::string a = (dir / "a" / "mcp.json").generic_string();
+  const std::string b = (dir / "b" / "mcp.json").generic_string();
+  EXPECT_EQ(found[0]->path, a);
+  EXPECT_NE(found[0]->message.find("servers: gh, gh (" + b + "), gh2 (" + b + ")"), std::string::npos)
+      << found[0]->message;
+  EXPECT_NE(found[1]->message.find("servers: gh (" + a + "), gh, gh2)"), std::string::npos) << found[1]->message;
+  EXPECT_EQ(found[0]->evidence.find(token.substr(4)), std::string::npos);
+  // Each file alone: only b shares the credential (between its own two servers).
+  std::ifstream in_a(dir / "a" / "mcp.json");
+  const std::string text_a((std::istreambuf_iterator<char>(in_a)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(ids(scanner.scan_text(a, text_a)), std::vector<std::string>{"BH001"});
+  // The cross-file finding has a fingerprint a baseline suppresses, like any other.
+  Options options;
+  options.baseline = {found[0]->fingerprint};
+  Scanner with_baseline = make_scanner(options);
+  auto suppressed = with_baseline.scan_paths(paths);
+  ASSERT_TRUE(suppressed.has_value());
+  EXPECT_EQ(shared(*suppressed).size(), 2u);
+  EXPECT_EQ(suppressed->suppressed, 1u);
   fs::remove_all(dir);
 }
 

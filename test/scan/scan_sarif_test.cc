@@ -55,13 +55,17 @@ TEST_F(ScanSarif, CorpusReportValidatesAgainstTheSchema) {
   // What GitHub code scanning needs: relative artifact URIs, rule metadata, fingerprints, valid regions.
   const auto parsed = detail::read_jsonc(sarif);
   ASSERT_TRUE(std::holds_alternative<detail::Document>(parsed));
-  const detail::Node& run = std::get<detail::Document>(parsed).root.find("runs")->children.at(0);
+  const detail::Node* runs = std::get<detail::Document>(parsed).root.find("runs");
+  ASSERT_TRUE(runs != nullptr && runs->children.size() == 1);
+  const detail::Node& run = runs->children[0];
   const detail::Node* rules = run.find("tool")->find("driver")->find("rules");
   ASSERT_NE(rules, nullptr);
   EXPECT_EQ(rules->children.size(), rules::all_rules().size());
   for (const detail::Node& result_node : run.find("results")->children) {
-    const detail::Node* uri = result_node.find("locations")->children.at(0).find("physicalLocation")->find(
-        "artifactLocation")->find("uri");
+    const detail::Node* locations = result_node.find("locations");
+    ASSERT_TRUE(locations != nullptr && !locations->children.empty());
+    const detail::Node* uri =
+        locations->children[0].find("physicalLocation")->find("artifactLocation")->find("uri");
     ASSERT_NE(uri, nullptr);
     EXPECT_FALSE(uri->text.starts_with("/")) << uri->text;
     EXPECT_FALSE(uri->text.starts_with("./")) << uri->text;

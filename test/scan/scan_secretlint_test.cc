@@ -54,7 +54,9 @@ std::vector<Label> run_secretlint(const std::vector<std::string>& files, std::st
       const detail::Node* loc = message.find("loc");
       const detail::Node* start = loc != nullptr ? loc->find("start") : nullptr;
       const detail::Node* line = start != nullptr ? start->find("line") : nullptr;
-      if (line != nullptr) labels.push_back({relative, "secret", static_cast<unsigned>(std::stoul(line->text))});
+      if (line != nullptr) {
+        labels.push_back({relative, "secret", static_cast<unsigned>(std::stoul(std::string(line->text)))});
+      }
     }
   }
   return labels;

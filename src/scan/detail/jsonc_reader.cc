@@ -1,119 +1,89 @@
-// JSONC reader with positions: JSON (RFC 8259) plus // and /* */ comments and trailing commas, as VS Code,
-// Cursor and Claude Code accept in their MCP configuration files. Recursive descent with a depth limit.
-#include <cstring>
-
+// JSONC reader: JSON (RFC 8259) plus // and /* */ comments and trailing commas, as VS Code, Cursor and Claude Code
+// accept in their MCP configuration files. Recursive descent with a depth limit; strings without escapes, numbers
+// and literals are views into the source, so a typical configuration is read without allocating.
 #include "core/core.h"
+#include "scan/detail/byte_scan.h"
 #include "scan/detail/document.h"
 
 namespace bulkhead::scan::detail {
-
-std::uint32_t code_points(std::string_view text) noexcept {
-  std::uint32_t count = 0;
-  for (char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
-  }
-  return count;
-}
-
-Position PositionTracker::at(std::size_t offset) noexcept {
-  if (offset > text_.size()) offset = text_.size();
-  if (offset < offset_) {
-    offset_ = 0;
-    line_ = 1;
-    column_ = 1;
-  }
-  for (; offset_ < offset; ++offset_) {
-    const auto c = static_cast<unsigned char>(text_[offset_]);
-    if (c == '\n') {
-      ++line_;
-      column_ = 1;
-    } else if ((c & 0xC0) != 0x80) {
-      ++column_;
-    }
-  }
-  return {line_, column_};
-}
-
 namespace {
 
 class JsoncReader {
  public:
-  explicit JsoncReader(std::string_view text) : text_(text), tracker_(text) {}
+  JsoncReader(std::string_view text, Document& document, ParseError& error)
+      : text_(text), document_(document), error_(error) {}
 
-  std::variant<Document, ParseError> read() {
-    Document document;
+  bool read() {
+    document_.clear(text_);
     // A UTF-8 byte order mark is allowed before the value.
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
-    skip_space(document);
-    if (failed_) return error_;
+    if (!skip_space()) return false;
     if (pos_ >= text_.size()) return fail_at(pos_, "empty document");
-    if (!parse_value(document.root, document, 0)) return error_;
-    skip_space(document);
-    if (failed_) return error_;
+    if (!parse_value(document_.root, 0)) return false;
+    if (!skip_space()) return false;
     if (pos_ < text_.size()) return fail_at(pos_, "unexpected content after the top-level value");
-    return document;
+    return true;
   }
 
  private:
-  ParseError fail_at(std::size_t offset, std::string message) {
-    if (!failed_) {
-      failed_ = true;
-      error_ = ParseError{tracker_.at(offset), std::move(message)};
-    }
-    return error_;
+  bool fail_at(std::size_t offset, std::string message) {
+    error_ = ParseError{PositionTracker(text_).at(offset), std::move(message)};
+    return false;
   }
 
-  void skip_space(Document& document) {
+  // Skips whitespace and comments (collecting them). False on an unterminated block comment.
+  [[gnu::always_inline]] bool skip_space() {
+    // Most calls are at a token or one space before one.
+    if (pos_ < text_.size() && static_cast<unsigned char>(text_[pos_]) > ' ' && text_[pos_] != '/') return true;
+    if (pos_ + 1 < text_.size() && text_[pos_] == ' ' && static_cast<unsigned char>(text_[pos_ + 1]) > ' ' &&
+        text_[pos_ + 1] != '/') {
+      ++pos_;
+      return true;
+    }
+    return skip_space_and_comments();
+  }
+
+  [[gnu::noinline]] bool skip_space_and_comments() {
     while (pos_ < text_.size()) {
+      pos_ = skip_whitespace(text_, pos_);
+      if (pos_ >= text_.size()) return true;
       const char c = text_[pos_];
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-        ++pos_;
-      } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
+      if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
         const std::size_t start = pos_;
         const std::size_t end = text_.find('\n', pos_);
         pos_ = end == std::string_view::npos ? text_.size() : end;
         std::string_view body = text_.substr(start + 2, pos_ - start - 2);
         if (!body.empty() && body.back() == '\r') body.remove_suffix(1);
-        document.comments.push_back({tracker_.at(start), std::string(body), true});
+        document_.comments.push_back({start, body, true});
       } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '*') {
         const std::size_t start = pos_;
         const std::size_t end = text_.find("*/", pos_ + 2);
-        if (end == std::string_view::npos) {
-          fail_at(start, "unterminated /* comment");
-          return;
-        }
+        if (end == std::string_view::npos) return fail_at(start, "unterminated /* comment");
         pos_ = end + 2;
         const std::string_view body = text_.substr(start + 2, end - start - 2);
-        document.comments.push_back(
-            {tracker_.at(start), std::string(body), body.find('\n') == std::string_view::npos});
+        document_.comments.push_back({start, body, body.find('\n') == std::string_view::npos});
       } else {
-        return;
+        return true;
       }
     }
+    return true;
   }
 
-  bool parse_value(Node& node, Document& document, std::size_t depth) {
-    if (depth > kMaxDepth) {
-      fail_at(pos_, "nesting deeper than " + std::to_string(kMaxDepth) + " levels");
-      return false;
-    }
-    if (pos_ >= text_.size()) {
-      fail_at(pos_, "unexpected end of input, expected a value");
-      return false;
-    }
-    node.position = tracker_.at(pos_);
+  bool parse_value(Node& node, std::size_t depth) {
+    if (depth > kMaxDepth) return fail_at(pos_, "nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (pos_ >= text_.size()) return fail_at(pos_, "unexpected end of input, expected a value");
+    node.offset = pos_;
     const char c = text_[pos_];
     switch (c) {
-      case '{': return parse_object(node, document, depth);
-      case '[': return parse_array(node, document, depth);
+      case '{': return parse_object(node, depth);
+      case '[': return parse_array(node, depth);
       case '"': node.kind = Node::Kind::string; return parse_string(node.text, &node.verbatim);
       case 't': return parse_literal(node, "true", Node::Kind::boolean);
       case 'f': return parse_literal(node, "false", Node::Kind::boolean);
       case 'n': return parse_literal(node, "null", Node::Kind::null);
       default:
         if (c == '-' || (c >= '0' && c <= '9')) return parse_number(node);
-        fail_at(pos_, std::string("unexpected character '") + printable(c) + "'");
-        return false;
+        return fail_at(pos_, std::string("unexpected character '") + printable(c) + "'");
     }
   }
 
@@ -127,47 +97,38 @@ class JsoncReader {
   }
 
   bool parse_literal(Node& node, std::string_view word, Node::Kind kind) {
-    if (text_.substr(pos_, word.size()) != word) {
-      fail_at(pos_, "invalid literal");
-      return false;
-    }
+    if (text_.substr(pos_, word.size()) != word) return fail_at(pos_, "invalid literal");
     node.kind = kind;
-    node.text = std::string(word);
+    node.text = text_.substr(pos_, word.size());
     pos_ += word.size();
     return true;
+  }
+
+  bool digits() {
+    const std::size_t before = pos_;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+    return pos_ > before;
   }
 
   bool parse_number(Node& node) {
     const std::size_t start = pos_;
     if (text_[pos_] == '-') ++pos_;
-    auto digits = [&] {
-      const std::size_t before = pos_;
-      while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-      return pos_ > before;
-    };
     if (pos_ < text_.size() && text_[pos_] == '0') {
       ++pos_;
     } else if (!digits()) {
-      fail_at(pos_, "invalid number");
-      return false;
+      return fail_at(pos_, "invalid number");
     }
     if (pos_ < text_.size() && text_[pos_] == '.') {
       ++pos_;
-      if (!digits()) {
-        fail_at(pos_, "invalid number: digits expected after '.'");
-        return false;
-      }
+      if (!digits()) return fail_at(pos_, "invalid number: digits expected after '.'");
     }
     if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
       ++pos_;
       if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
-      if (!digits()) {
-        fail_at(pos_, "invalid number: digits expected in exponent");
-        return false;
-      }
+      if (!digits()) return fail_at(pos_, "invalid number: digits expected in exponent");
     }
     node.kind = Node::Kind::number;
-    node.text = std::string(text_.substr(start, pos_ - start));
+    node.text = text_.substr(start, pos_ - start);
     return true;
   }
 
@@ -178,7 +139,7 @@ class JsoncReader {
     return -1;
   }
 
-  bool read_hex4(std::size_t at, std::uint32_t& out) {
+  bool read_hex4(std::size_t at, std::uint32_t& out) const {
     if (at + 4 > text_.size()) return false;
     out = 0;
     for (std::size_t i = 0; i < 4; ++i) {
@@ -189,54 +150,56 @@ class JsoncReader {
     return true;
   }
 
-  // At the opening quote. Decodes into `out`; `verbatim` says whether no escape was used.
-  bool parse_string(std::string& out, bool* verbatim) {
+  // At the opening quote. `out` views the source when the string has no escape (`verbatim`), else the decoded
+  // text in the arena.
+  bool parse_string(std::string_view& out, bool* verbatim) {
     const std::size_t open = pos_;
     ++pos_;
-    bool escaped = false;
-    // Fast path: copy runs without escapes.
+    const char* data = text_.data();
+    const std::size_t size = text_.size();
+    const std::size_t i = find_string_end(text_, pos_, '"', true);
+    if (i < size && data[i] == '"') {
+      out = text_.substr(pos_, i - pos_);
+      pos_ = i + 1;
+      if (verbatim != nullptr) *verbatim = true;
+      return true;
+    }
+    decoded_.assign(data + pos_, i - pos_);
+    pos_ = i;
+    if (!parse_escaped_rest(open)) return false;
+    out = document_.arena.copy(decoded_);
+    if (verbatim != nullptr) *verbatim = false;
+    return true;
+  }
+
+  // The rest of a string after its first escape (or control character), decoded into decoded_.
+  bool parse_escaped_rest(std::size_t open) {
     while (true) {
       const std::size_t run_start = pos_;
-      while (pos_ < text_.size() && text_[pos_] != '"' && text_[pos_] != '\\' &&
-             static_cast<unsigned char>(text_[pos_]) >= 0x20) {
-        ++pos_;
-      }
-      out.append(text_.data() + run_start, pos_ - run_start);
-      if (pos_ >= text_.size()) {
-        fail_at(open, "unterminated string");
-        return false;
-      }
+      pos_ = find_string_end(text_, pos_, '"', true);
+      decoded_.append(text_.data() + run_start, pos_ - run_start);
+      if (pos_ >= text_.size()) return fail_at(open, "unterminated string");
       const char c = text_[pos_];
       if (c == '"') {
         ++pos_;
-        break;
+        return true;
       }
-      if (c != '\\') {
-        fail_at(pos_, "control character in string");
-        return false;
-      }
-      escaped = true;
-      if (pos_ + 1 >= text_.size()) {
-        fail_at(open, "unterminated string");
-        return false;
-      }
+      if (c != '\\') return fail_at(pos_, "control character in string");
+      if (pos_ + 1 >= text_.size()) return fail_at(open, "unterminated string");
       const char e = text_[pos_ + 1];
       pos_ += 2;
       switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"': decoded_.push_back('"'); break;
+        case '\\': decoded_.push_back('\\'); break;
+        case '/': decoded_.push_back('/'); break;
+        case 'b': decoded_.push_back('\b'); break;
+        case 'f': decoded_.push_back('\f'); break;
+        case 'n': decoded_.push_back('\n'); break;
+        case 'r': decoded_.push_back('\r'); break;
+        case 't': decoded_.push_back('\t'); break;
         case 'u': {
           std::uint32_t cp = 0;
-          if (!read_hex4(pos_, cp)) {
-            fail_at(pos_ - 2, "invalid \\u escape");
-            return false;
-          }
+          if (!read_hex4(pos_, cp)) return fail_at(pos_ - 2, "invalid \\u escape");
           pos_ += 4;
           if (cp >= 0xD800 && cp <= 0xDBFF) {
             std::uint32_t low = 0;
@@ -250,106 +213,98 @@ class JsoncReader {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             cp = 0xFFFD;
           }
-          core::append_utf8(out, cp);
+          core::append_utf8(decoded_, cp);
           break;
         }
         default:
-          fail_at(pos_ - 2, "invalid escape in string");
-          return false;
+          return fail_at(pos_ - 2, "invalid escape in string");
       }
     }
-    if (verbatim != nullptr) *verbatim = !escaped;
-    return true;
   }
 
-  bool parse_object(Node& node, Document& document, std::size_t depth) {
+  bool parse_object(Node& node, std::size_t depth) {
     node.kind = Node::Kind::object;
     ++pos_;  // '{'
+    const std::size_t base = document_.scratch.size();
     while (true) {
-      skip_space(document);
-      if (failed_) return false;
-      if (pos_ >= text_.size()) {
-        fail_at(pos_, "unterminated object, expected '}'");
-        return false;
-      }
+      if (!skip_space()) return false;
+      if (pos_ >= text_.size()) return fail_at(pos_, "unterminated object, expected '}'");
       if (text_[pos_] == '}') {
         ++pos_;
+        document_.close_children(node, base);
         return true;
       }
-      if (text_[pos_] != '"') {
-        fail_at(pos_, "expected a member name in double quotes");
-        return false;
-      }
+      if (text_[pos_] != '"') return fail_at(pos_, "expected a member name in double quotes");
       Node member;
-      member.key_position = tracker_.at(pos_);
+      member.key_offset = pos_;
       if (!parse_string(member.key, nullptr)) return false;
-      skip_space(document);
-      if (failed_) return false;
-      if (pos_ >= text_.size() || text_[pos_] != ':') {
-        fail_at(pos_, "expected ':' after member name");
-        return false;
-      }
+      if (!skip_space()) return false;
+      if (pos_ >= text_.size() || text_[pos_] != ':') return fail_at(pos_, "expected ':' after member name");
       ++pos_;
-      skip_space(document);
-      if (failed_) return false;
-      if (!parse_value(member, document, depth + 1)) return false;
-      node.children.push_back(std::move(member));
-      skip_space(document);
-      if (failed_) return false;
+      if (!skip_space()) return false;
+      if (!parse_value(member, depth + 1)) return false;
+      document_.scratch.push_back(member);
+      if (!skip_space()) return false;
       if (pos_ < text_.size() && text_[pos_] == ',') {
         ++pos_;
         continue;  // a trailing comma before '}' is accepted (JSONC)
       }
       if (pos_ < text_.size() && text_[pos_] == '}') {
         ++pos_;
+        document_.close_children(node, base);
         return true;
       }
-      fail_at(pos_, "expected ',' or '}' in object");
-      return false;
+      return fail_at(pos_, "expected ',' or '}' in object");
     }
   }
 
-  bool parse_array(Node& node, Document& document, std::size_t depth) {
+  bool parse_array(Node& node, std::size_t depth) {
     node.kind = Node::Kind::array;
     ++pos_;  // '['
+    const std::size_t base = document_.scratch.size();
     while (true) {
-      skip_space(document);
-      if (failed_) return false;
-      if (pos_ >= text_.size()) {
-        fail_at(pos_, "unterminated array, expected ']'");
-        return false;
-      }
+      if (!skip_space()) return false;
+      if (pos_ >= text_.size()) return fail_at(pos_, "unterminated array, expected ']'");
       if (text_[pos_] == ']') {
         ++pos_;
+        document_.close_children(node, base);
         return true;
       }
       Node item;
-      if (!parse_value(item, document, depth + 1)) return false;
-      node.children.push_back(std::move(item));
-      skip_space(document);
-      if (failed_) return false;
+      if (!parse_value(item, depth + 1)) return false;
+      document_.scratch.push_back(item);
+      if (!skip_space()) return false;
       if (pos_ < text_.size() && text_[pos_] == ',') {
         ++pos_;
         continue;
       }
       if (pos_ < text_.size() && text_[pos_] == ']') {
         ++pos_;
+        document_.close_children(node, base);
         return true;
       }
-      fail_at(pos_, "expected ',' or ']' in array");
-      return false;
+      return fail_at(pos_, "expected ',' or ']' in array");
     }
   }
 
   std::string_view text_;
-  PositionTracker tracker_;
+  Document& document_;
+  ParseError& error_;
   std::size_t pos_ = 0;
-  bool failed_ = false;
-  ParseError error_;
+  std::string decoded_;
 };
 
 }  // namespace
 
-std::variant<Document, ParseError> read_jsonc(std::string_view text) { return JsoncReader(text).read(); }
+bool read_jsonc(std::string_view text, Document& document, ParseError& error) {
+  return JsoncReader(text, document, error).read();
+}
+
+std::variant<Document, ParseError> read_jsonc(std::string_view text) {
+  Document document;
+  ParseError error;
+  if (!read_jsonc(text, document, error)) return error;
+  return document;
+}
 
 }  // namespace bulkhead::scan::detail

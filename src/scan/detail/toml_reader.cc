@@ -1,5 +1,6 @@
-// TOML reader: toml++ parses; this converts its tree into the scanner's Node tree with positions, and finds `#`
-// comments in the source lines (toml++ drops them) so inline ignores work.
+// TOML reader: the subset reader (toml_subset_reader.cc) reads what MCP configurations are made of; anything else,
+// and every error, goes to toml++, whose tree this converts into the scanner's Node tree with byte offsets, finding
+// `#` comments in the source lines (toml++ drops them) so inline ignores work.
 #include <exception>
 #include <sstream>
 
@@ -12,36 +13,40 @@ namespace {
 
 class TomlConverter {
  public:
-  explicit TomlConverter(std::string_view text) : text_(text) {
-    line_starts_.push_back(0);
+  TomlConverter(std::string_view text, Document& document) : text_(text), document_(document) {
+    // toml++ skips a byte order mark before it starts counting columns.
+    line_starts_.push_back(document.origin);
     for (std::size_t i = 0; i < text.size(); ++i) {
       if (text[i] == '\n') line_starts_.push_back(i + 1);
     }
   }
 
   void convert(const toml::node& in, Node& out, std::size_t depth) {
-    out.position = position_of(in.source().begin);
+    out.offset = offset_of(in.source().begin);
     if (depth > kMaxDepth) return;  // toml++ limits nesting already; stay bounded regardless
+    std::vector<Node> children;
     if (const toml::table* table = in.as_table()) {
       out.kind = Node::Kind::object;
       for (auto&& [key, value] : *table) {
         Node member;
-        member.key = std::string(key.str());
-        member.key_position = position_of(key.source().begin);
+        member.key = document_.arena.copy(key.str());
+        member.key_offset = offset_of(key.source().begin);
         convert(value, member, depth + 1);
-        out.children.push_back(std::move(member));
+        children.push_back(member);
       }
+      out.children = document_.arena.copy(children);
     } else if (const toml::array* array = in.as_array()) {
       out.kind = Node::Kind::array;
       for (const toml::node& item : *array) {
         Node child;
         convert(item, child, depth + 1);
-        out.children.push_back(std::move(child));
+        children.push_back(child);
       }
+      out.children = document_.arena.copy(children);
     } else if (const auto* str = in.as_string()) {
       out.kind = Node::Kind::string;
-      out.text = str->get();
-      out.verbatim = is_verbatim(out.position, out.text);
+      out.text = document_.arena.copy(str->get());
+      out.verbatim = is_verbatim(out.offset, out.text);
     } else if (const auto* boolean = in.as_boolean()) {
       out.kind = Node::Kind::boolean;
       out.text = boolean->get() ? "true" : "false";
@@ -51,29 +56,24 @@ class TomlConverter {
       in.visit([&stream](auto&& value) {
         if constexpr (toml::is_value<decltype(value)>) stream << value;
       });
-      out.text = stream.str();
+      out.text = document_.arena.copy(stream.str());
     }
   }
 
-  Position position_of(const toml::source_position& position) const noexcept {
-    return {static_cast<std::uint32_t>(position.line), static_cast<std::uint32_t>(position.column)};
-  }
-
-  // Byte offset of a position (columns in code points), or npos.
-  std::size_t offset_of(Position position) const noexcept {
-    if (position.line == 0 || position.line > line_starts_.size()) return std::string_view::npos;
+  // Byte offset of a toml++ position (columns in code points); the end of the line when the column is past it.
+  std::size_t offset_of(const toml::source_position& position) const noexcept {
+    if (position.line == 0 || position.line > line_starts_.size()) return document_.origin;
     std::size_t offset = line_starts_[position.line - 1];
     for (std::uint32_t column = 1; column < position.column; ++column) {
-      if (offset >= text_.size() || text_[offset] == '\n') return std::string_view::npos;
+      if (offset >= text_.size() || text_[offset] == '\n') break;
       ++offset;
       while (offset < text_.size() && (static_cast<unsigned char>(text_[offset]) & 0xC0) == 0x80) ++offset;
     }
     return offset;
   }
 
-  bool is_verbatim(Position position, std::string_view value) const noexcept {
-    const std::size_t offset = offset_of(position);
-    if (offset == std::string_view::npos || offset + value.size() + 2 > text_.size()) return false;
+  bool is_verbatim(std::size_t offset, std::string_view value) const noexcept {
+    if (offset + value.size() + 2 > text_.size()) return false;
     const char quote = text_[offset];
     if (quote != '"' && quote != '\'') return false;
     if (text_.substr(offset, 3) == std::string_view(quote == '"' ? "\"\"\"" : "'''")) return false;
@@ -82,8 +82,7 @@ class TomlConverter {
 
   // `#` comments outside quoted strings (multi-line strings are rare in MCP configs; a `#` inside one can only
   // add an ignore comment that the author wrote).
-  std::vector<Comment> comments() const {
-    std::vector<Comment> out;
+  void collect_comments() const {
     for (std::size_t line = 0; line < line_starts_.size(); ++line) {
       const std::size_t begin = line_starts_[line];
       const std::size_t end = line + 1 < line_starts_.size() ? line_starts_[line + 1] : text_.size();
@@ -101,38 +100,51 @@ class TomlConverter {
         } else if (c == '#') {
           std::string_view body = text_.substr(i + 1, end - i - 1);
           while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
-          out.push_back({{static_cast<std::uint32_t>(line + 1), code_points(text_.substr(begin, i - begin)) + 1},
-                         std::string(body), true});
+          document_.comments.push_back({i, body, true});
           break;
         }
       }
     }
-    return out;
   }
 
  private:
   std::string_view text_;
+  Document& document_;
   std::vector<std::size_t> line_starts_;
 };
 
 }  // namespace
 
-std::variant<Document, ParseError> read_toml(std::string_view text) {
+bool read_toml_reference(std::string_view text, Document& document, ParseError& error) {
+  document.clear(text);
   try {
     toml::table table = toml::parse(text);
-    TomlConverter converter(text);
-    Document document;
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") document.origin = 3;
+    TomlConverter converter(text, document);
     converter.convert(table, document.root, 0);
-    document.root.position = {1, 1};
-    document.comments = converter.comments();
-    return document;
-  } catch (const toml::parse_error& error) {
-    const auto& begin = error.source().begin;
-    return ParseError{{static_cast<std::uint32_t>(begin.line), static_cast<std::uint32_t>(begin.column)},
-                      std::string(error.description())};
-  } catch (const std::exception& error) {
-    return ParseError{{1, 1}, std::string("cannot parse TOML: ") + error.what()};
+    document.root.offset = document.origin;  // line 1, column 1
+    converter.collect_comments();
+    return true;
+  } catch (const toml::parse_error& failure) {
+    const auto& begin = failure.source().begin;
+    error = ParseError{{static_cast<std::uint32_t>(begin.line), static_cast<std::uint32_t>(begin.column)},
+                       std::string(failure.description())};
+  } catch (const std::exception& failure) {
+    error = ParseError{{1, 1}, std::string("cannot parse TOML: ") + failure.what()};
   }
+  return false;
+}
+
+bool read_toml(std::string_view text, Document& document, ParseError& error) {
+  if (read_toml_subset(text, document)) return true;
+  return read_toml_reference(text, document, error);
+}
+
+std::variant<Document, ParseError> read_toml(std::string_view text) {
+  Document document;
+  ParseError error;
+  if (!read_toml(text, document, error)) return error;
+  return document;
 }
 
 }  // namespace bulkhead::scan::detail

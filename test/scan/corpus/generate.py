@@ -4,6 +4,8 @@
 Every configuration file is written from a template in which the labels are part of the text:
   {{T:kind}}        a fake but well-formed credential of that kind; expected finding of the kind's rule on this line
   {{S:kind:name}}   like T, but the same value for every use of `name` in the file (shared credentials)
+  {{X:kind:name}}   like T, but the same value for every use of `name` in the whole corpus (shared across files;
+                    the BH015 expectations are written with {{!BH015}}, since not every use makes one)
   {{!BH0xx}}        an expected finding of rule BH0xx on this line (removed from the output)
 The generator replaces the markers, and writes `<file>.expected` next to each file: one `RULE LINE` per expected
 finding. Values are deterministic (seeded by file name), so re-running produces the same corpus.
@@ -113,7 +115,10 @@ class Tokens:
         raise ValueError(kind)
 
 
-MARKER = re.compile(r"\{\{(T|S):([a-z_]+)(?::([a-z0-9_]+))?\}\}|\{\{!(BH\d{3})\}\}")
+MARKER = re.compile(r"\{\{(T|S|X):([a-z_]+)(?::([a-z0-9_]+))?\}\}|\{\{!(BH\d{3})\}\}")
+
+CROSS_TOKENS = Tokens("cross-file")
+CROSS = {}
 
 
 def render(name, template):
@@ -129,6 +134,10 @@ def render(name, template):
             kind = m.group(2)
             if m.group(1) == "S":
                 value = shared.setdefault(m.group(3), tokens.make(kind))
+            elif m.group(1) == "X":
+                if m.group(3) not in CROSS:
+                    CROSS[m.group(3)] = CROSS_TOKENS.make(kind)
+                value = CROSS[m.group(3)]
             else:
                 value = tokens.make(kind)
             expected.append((RULE_OF[kind], number))
@@ -436,6 +445,34 @@ def main():
         '    {"name": "db", "password": "Tr0ub4dor&3x"}{{!BH013}}\n  ],\n'
         '  "checksum": "' + hashlib.sha256(b"hard").hexdigest() + '",\n'
         '  "requestId": "req_' + hashlib.md5(b"r").hexdigest() + '"\n}\n')
+    # The same credential in the configurations of several clients (BH015 across the files of one scan). Servers
+    # in different files are different servers, even under one name; a use outside any server does not count.
+    files["cross-file/claude-desktop/claude_desktop_config.json"] = mcp_servers_file(
+        [("github", {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github@2025.4.8"],
+                     "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}})])
+    files["cross-file/cursor/.cursor/mcp.json"] = mcp_servers_file(
+        [("github", {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github@2025.4.8"],
+                     "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}}),
+         ("slack", {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-slack@2025.4.25"],
+                    "env": {"SLACK_BOT_TOKEN": "{{X:slack:team_bot}}{{!BH015}}", "SLACK_TEAM_ID": "T01234567"}})])
+    files["cross-file/vscode/.vscode/mcp.json"] = vscode_file(
+        [("gh-issues", {"command": "node", "args": ["issues.js"],
+                        "env": {"GH_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}}),
+         ("gh-pulls", {"command": "node", "args": ["pulls.js"],
+                       "env": {"GH_TOKEN": "{{X:github:team_pat}}{{!BH015}}"}})])
+    files["cross-file/codex/config.toml"] = codex_file(
+        [("slack", {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-slack@2025.4.25"],
+                    "env": {"SLACK_BOT_TOKEN": "{{X:slack:team_bot}}{{!BH015}}"}})])
+    files["cross-file/windsurf/mcp_config.json"] = (
+        '{\n  "mcpServers": {\n    "slack": {\n      "command": "npx",\n'
+        '      "args": ["-y", "@modelcontextprotocol/server-slack@2025.4.25"],\n'
+        '      // bulkhead-ignore BH015 -- the team bot token; rotation is tracked in OPS-1234\n'
+        '      "env": {"SLACK_BOT_TOKEN": "{{X:slack:team_bot}}"}\n    }\n  }\n}\n')
+    files["cross-file/claude-code/.mcp.json"] = mcp_servers_file(
+        [("stripe", {"command": "npx", "args": ["-y", "@stripe/mcp@0.2.4", "--tools=all"],
+                     "env": {"STRIPE_SECRET_KEY": "{{X:stripe:billing}}"}})])
+    files["cross-file/generic/billing.json"] = (
+        '{\n  "service": "billing",\n  "stripe": {\n    "secret_key": "{{X:stripe:billing}}"\n  }\n}\n')
     for rel, template in sorted(files.items()):
         text, expected = render(rel, template)
         write(rel, text, expected)
