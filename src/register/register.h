@@ -169,8 +169,7 @@ class View {
   std::optional<Register> register_;
   std::int64_t version_ = 0;
   StringMap<std::shared_ptr<const ConnectorState>> connectors_;
-  StringMap<PinnedTool> pins_;  // "<upstream>\n<tool>"
-  std::set<std::string, std::less<>> pinned_upstreams_;
+  StringMap<StringMap<PinnedTool>> pins_;  // upstream → tool → pin
   std::set<std::string, std::less<>> offboarded_connectors_;
   std::set<std::string, std::less<>> offboarded_tenants_;
   std::set<std::string, std::less<>> offboarded_agents_;

@@ -7,13 +7,6 @@
 namespace bulkhead::registry {
 namespace {
 
-std::string pin_key(std::string_view upstream, std::string_view tool) {
-  std::string key;
-  key.reserve(upstream.size() + tool.size() + 1);
-  key.append(upstream).append("\n").append(tool);
-  return key;
-}
-
 bool agent_matches(std::string_view pattern, std::string_view principal) {
   if (pattern.ends_with("/*")) {
     const std::string_view stem = pattern.substr(0, pattern.size() - 1);
@@ -51,8 +44,7 @@ View::View(std::optional<Register> reg, std::int64_t version, const Classificati
     }
   }
   for (auto& pin : pins) {
-    pinned_upstreams_.insert(pin.upstream);
-    pins_[pin_key(pin.upstream, pin.tool)] = PinnedTool{std::move(pin.digest), std::move(pin.approved_by), pin.approved_at_ms};
+    pins_[pin.upstream][pin.tool] = PinnedTool{std::move(pin.digest), std::move(pin.approved_by), pin.approved_at_ms};
   }
   for (const auto& o : offboardings) {
     if (o.kind == "connector") offboarded_connectors_.insert(o.value);
@@ -118,12 +110,14 @@ std::string View::explain(Verdict verdict, std::string_view upstream, std::strin
 }
 
 PinState View::pin_state(std::string_view upstream, std::string_view tool, std::string_view digest) const {
-  auto it = pins_.find(pin_key(upstream, tool));
-  if (it == pins_.end()) return PinState::unknown;
+  auto tools = pins_.find(upstream);
+  if (tools == pins_.end()) return PinState::unknown;
+  auto it = tools->second.find(tool);
+  if (it == tools->second.end()) return PinState::unknown;
   return it->second.digest == digest ? PinState::pinned : PinState::changed;
 }
 
-bool View::has_pins(std::string_view upstream) const { return pinned_upstreams_.contains(upstream); }
+bool View::has_pins(std::string_view upstream) const { return pins_.contains(upstream); }
 
 bool View::connector_approved(std::string_view upstream) const {
   if (offboarded_connectors_.contains(upstream)) return false;
