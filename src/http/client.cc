@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <unordered_map>
 
@@ -73,13 +74,33 @@ constexpr std::size_t kSseChunk = 16 * 1024;
 
 auto redirect(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
+using SteadyClock = std::chrono::steady_clock;
+// A connection given back to the pool less than this long ago is reused without probing it first (the probe is a
+// syscall per request). A server that closed it in between is caught by the retry of a reused connection that
+// fails before any response byte.
+constexpr auto kProbeIdleAfter = std::chrono::milliseconds(1);
+constexpr std::size_t kMaxCachedRoutes = 256;
+
+struct IdleList;
+
 struct PooledConnection {
-  explicit PooledConnection(const asio::any_io_executor& executor, std::string pool_key)
-      : socket(executor), key(std::move(pool_key)) {}
+  PooledConnection(const asio::any_io_executor& executor, IdleList* home) : socket(executor), idle_list(home) {}
   tcp::socket socket;
   std::unique_ptr<ssl::stream<tcp::socket&>> tls;  // https only; wraps `socket`
   boost::beast::flat_buffer buffer;
-  std::string key;
+  IdleList* idle_list;  // the pool's list for this scheme and authority
+  SteadyClock::time_point released{};
+};
+
+struct IdleList {
+  std::vector<std::unique_ptr<PooledConnection>> connections;
+};
+
+// A URL parsed once, with the idle list of its scheme and authority (routes and lists live as long as the pool).
+struct Route {
+  std::string url;
+  detail::Url parsed;
+  IdleList* idle = nullptr;
 };
 
 // Per-request state shared with the deadline timer and the cancel callback (both run on the request's executor).
@@ -113,9 +134,34 @@ struct Pool {
   asio::any_io_executor executor;
   Client::Options options;
   std::mutex mu;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<PooledConnection>>> idle;
+  std::unordered_map<std::string, std::unique_ptr<IdleList>> idle;  // by "scheme://authority"
+  std::vector<std::unique_ptr<Route>> routes;                       // most recently added last
+  std::vector<std::unique_ptr<Route>> retired;                      // evicted from `routes`, may still be in use
   std::optional<ssl::context> tls;  // built on first https use
   std::string tls_error;
+
+  // The parsed form of `url` (cached: a gateway sends to a few URLs over and over); null when invalid.
+  const Route* route(const std::string& url) {
+    std::lock_guard lock(mu);
+    for (const auto& r : routes) {
+      if (r->url == url) return r.get();
+    }
+    auto parsed = detail::parse_url(url);
+    if (!parsed) return nullptr;
+    if (routes.size() >= kMaxCachedRoutes) {
+      // Many distinct URLs: keep a bounded cache. Routes handed out stay valid, so they move to `retired`.
+      retired.push_back(std::move(routes.front()));
+      routes.erase(routes.begin());
+    }
+    auto r = std::make_unique<Route>();
+    r->url = url;
+    r->parsed = std::move(*parsed);
+    auto& list = idle[(r->parsed.tls ? "https://" : "http://") + r->parsed.authority];
+    if (!list) list = std::make_unique<IdleList>();
+    r->idle = list.get();
+    routes.push_back(std::move(r));
+    return routes.back().get();
+  }
 
   core::Result<ssl::context*> tls_context() {
     std::lock_guard lock(mu);
@@ -140,18 +186,18 @@ struct Pool {
     return &*tls;
   }
 
-  std::unique_ptr<PooledConnection> acquire(const std::string& key) {
+  std::unique_ptr<PooledConnection> acquire(IdleList& from) {
     std::vector<std::unique_ptr<PooledConnection>> dead;  // closed outside the lock
     std::unique_ptr<PooledConnection> found;
+    const auto now = SteadyClock::now();
     {
       std::lock_guard lock(mu);
-      auto it = idle.find(key);
-      if (it == idle.end()) return nullptr;
-      auto& list = it->second;
+      auto& list = from.connections;
       while (!list.empty()) {
         auto c = std::move(list.back());
         list.pop_back();
-        if (idle_socket_alive(c->socket) && c->buffer.size() == 0) {
+        const bool fresh = now - c->released < kProbeIdleAfter && c->socket.is_open();
+        if (c->buffer.size() == 0 && (fresh || idle_socket_alive(c->socket))) {
           found = std::move(c);
           break;
         }
@@ -163,42 +209,53 @@ struct Pool {
 
   void release(std::unique_ptr<PooledConnection> c) {
     if (c->buffer.size() != 0) return;  // unsolicited bytes after the response: not reusable
+    c->released = SteadyClock::now();
     std::lock_guard lock(mu);
-    auto& list = idle[c->key];
+    auto& list = c->idle_list->connections;
     if (list.size() < options.max_idle_per_host) list.push_back(std::move(c));
   }
 
   void clear() {
-    std::unordered_map<std::string, std::vector<std::unique_ptr<PooledConnection>>> drop;
+    std::vector<std::unique_ptr<PooledConnection>> drop;
     std::lock_guard lock(mu);
-    drop.swap(idle);
+    for (auto& [key, list] : idle) {
+      for (auto& c : list->connections) drop.push_back(std::move(c));
+      list->connections.clear();
+    }
   }
+
 };
 
 bool method_has_body(std::string_view method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
 }
 
+void append_header_lines(const Headers& headers, std::string& out) {
+  for (const auto& [name, value] : headers.all()) {
+    if (!detail::valid_header_name(name) || !detail::valid_header_value(value)) continue;
+    if (detail::iequals(name, "host") || detail::iequals(name, "content-length") ||
+        detail::iequals(name, "transfer-encoding") || detail::iequals(name, "connection")) {
+      continue;
+    }
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+}
+
 std::string serialize_head(const ClientRequest& req, const detail::Url& url) {
   std::string head;
-  head.reserve(256 + req.headers.all().size() * 48);
+  head.reserve(96 + url.target.size() + url.host_header.size() + (req.header_lines ? req.header_lines->size() : 0) +
+               req.headers.all().size() * 48);
   head += req.method;
   head += ' ';
   head += url.target;
   head += " HTTP/1.1\r\nHost: ";
   head += url.host_header;
   head += "\r\n";
-  for (const auto& [name, value] : req.headers.all()) {
-    if (!detail::valid_header_name(name) || !detail::valid_header_value(value)) continue;
-    if (detail::iequals(name, "host") || detail::iequals(name, "content-length") ||
-        detail::iequals(name, "transfer-encoding") || detail::iequals(name, "connection")) {
-      continue;
-    }
-    head += name;
-    head += ": ";
-    head += value;
-    head += "\r\n";
-  }
+  if (req.header_lines) head += *req.header_lines;
+  append_header_lines(req.headers, head);
   if (!req.body.empty() || method_has_body(req.method)) {
     head += "Content-Length: ";
     detail::append_decimal(head, req.body.size());
@@ -326,14 +383,17 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
   ClientResponse response;
   const auto& header = parser.get();
   response.status = static_cast<int>(header.result_int());
-  for (const auto& field : header) {
-    response.headers.add(std::string(field.name_string()), std::string(field.value()));
+  if (ctx.req.keep_response_headers) {
+    for (const auto& field : header) {
+      response.headers.add(std::string_view(field.name_string()), std::string_view(field.value()));
+    }
   }
   const bool sse = detail::istarts_with(header[bhttp::field::content_type], "text/event-stream");
 
   if (sse && ctx.on_event) {
     response.is_sse = true;
-    if (ctx.has_deadline) ctx.deadline.cancel();  // the timeout covered the time to the first byte only
+    // The timeout covered the time to the first byte only, unless the caller wants it to bound the stream.
+    if (ctx.has_deadline && !ctx.req.timeout_covers_stream) ctx.deadline.cancel();
     bhttp::response_parser<bhttp::buffer_body> body_parser(std::move(parser));
     body_parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
     SseParser sse_parser;
@@ -372,6 +432,10 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     }
     outcome.reusable = body_parser.is_done() && body_parser.get().keep_alive() && !stopped && !exchange.cancelled &&
                        !exchange.timed_out;
+    if (exchange.timed_out && ctx.req.timeout_covers_stream) {
+      outcome.result = core::fail(core::Reason::upstream_timeout, "upstream " + where + " timed out (event stream)");
+      co_return outcome;
+    }
     outcome.result = std::move(response);
     co_return outcome;
   }
@@ -398,8 +462,9 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
 asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Pool> pool, ClientRequest req,
                                                               SseCallback on_event,
                                                               std::shared_ptr<CancelSignal> cancel) {
-  auto url = detail::parse_url(req.url);
-  if (!url) co_return core::fail(core::Reason::upstream_unavailable, "invalid upstream URL");
+  const Route* route = pool->route(req.url);
+  if (route == nullptr) co_return core::fail(core::Reason::upstream_unavailable, "invalid upstream URL");
+  const detail::Url* url = &route->parsed;
   if (!valid_method(req.method)) co_return core::fail(core::Reason::internal_error, "invalid HTTP method");
   const std::string& where = url->authority;
   ssl::context* tls_context = nullptr;
@@ -408,8 +473,6 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
     if (!ctx) co_return std::unexpected(ctx.error());
     tls_context = *ctx;
   }
-  const std::string pool_key = (url->tls ? "https://" : "http://") + where;
-
   const auto executor = co_await asio::this_coro::executor;
   auto exchange = std::make_shared<Exchange>();
   CancelRegistration registration;
@@ -445,12 +508,12 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
   core::Result<ClientResponse> final_result = core::fail(core::Reason::internal_error, "no result");
   bool have_result = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(pool_key) : nullptr;
+    std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(*route->idle) : nullptr;
     const bool reused = conn != nullptr;
     if (conn) {
       exchange->connection = conn.get();
     } else {
-      conn = std::make_unique<PooledConnection>(pool->executor, pool_key);
+      conn = std::make_unique<PooledConnection>(pool->executor, route->idle);
       exchange->connection = conn.get();
       if (exchange->timed_out || exchange->cancelled) {
         co_return exchange_failure(*exchange, where, "connect", asio::error::operation_aborted);
@@ -508,6 +571,12 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
 }
 
 }  // namespace
+
+std::string serialize_header_lines(const Headers& headers) {
+  std::string lines;
+  append_header_lines(headers, lines);
+  return lines;
+}
 
 std::unique_ptr<Client> Client::create(asio::any_io_executor executor, Options options) {
   return std::make_unique<ClientImpl>(std::move(executor), std::move(options));

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,17 +27,33 @@ namespace bulkhead::http {
 
 namespace asio = boost::asio;
 
-// Header list with case-insensitive lookup; order preserved.
+// Header list with case-insensitive lookup; order preserved. clear() keeps the storage of the strings, so a list
+// refilled for every request on a connection stops allocating once warm.
 class Headers {
  public:
-  void add(std::string name, std::string value);
+  using Item = std::pair<std::string, std::string>;
+  Headers() = default;
+  Headers(const Headers& other) : items_(other.all().begin(), other.all().end()), size_(other.size_) {}
+  Headers& operator=(const Headers& other);
+  Headers(Headers&& other) noexcept : items_(std::move(other.items_)), size_(std::exchange(other.size_, 0)) {}
+  Headers& operator=(Headers&& other) noexcept {
+    if (this != &other) {
+      items_ = std::move(other.items_);
+      size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+  }
+
+  void add(std::string_view name, std::string_view value);
   void set(std::string_view name, std::string value);  // replaces all of that name
   void remove(std::string_view name);
+  void clear() noexcept { size_ = 0; }
   [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const;  // first match
-  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& all() const noexcept { return items_; }
+  [[nodiscard]] std::span<const Item> all() const noexcept { return {items_.data(), size_}; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  std::vector<Item> items_;  // [0, size_) are the headers; the rest is storage kept for reuse
+  std::size_t size_ = 0;
 };
 
 struct Request {
@@ -118,12 +135,23 @@ class Server {
   [[nodiscard]] virtual std::size_t open_connections() const = 0;
 };
 
+// Header lines ("Name: value\r\n" each) serialized once for many requests that share them (ClientRequest::
+// header_lines). Invalid names or values and the framing headers the client sets itself (Host, Content-Length,
+// Transfer-Encoding, Connection) are dropped, as they are from ClientRequest::headers.
+[[nodiscard]] std::string serialize_header_lines(const Headers& headers);
+
 struct ClientRequest {
   std::string method = "POST";
   std::string url;  // http://host:port/path (https:// supported when built with TLS)
   Headers headers;
+  // Prepared lines (serialize_header_lines) sent before `headers`; shared so one block serves many requests.
+  std::shared_ptr<const std::string> header_lines;
   std::string body;
-  std::chrono::milliseconds timeout{30'000};  // whole exchange for non-SSE; time to first byte for SSE
+  // Whole exchange for non-SSE; for SSE the time to the first byte, or the whole stream when
+  // `timeout_covers_stream` (the request then fails with upstream_timeout when the deadline cuts the stream).
+  std::chrono::milliseconds timeout{30'000};
+  bool timeout_covers_stream = false;
+  bool keep_response_headers = true;  // false: ClientResponse::headers stays empty (saves copying them)
 };
 
 struct ClientResponse {

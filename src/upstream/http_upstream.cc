@@ -16,9 +16,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -50,6 +48,7 @@ struct HttpWire {
   http::Headers base_headers;  // config.headers, then the tenant's extra_headers
   std::string session_id;
   std::string protocol_version;
+  std::shared_ptr<const std::string> post_lines;  // headers(true), serialized once (refresh_post_lines)
   json::Value init_result;
   CallTable calls;
   std::shared_ptr<SessionChannel> channel;
@@ -73,39 +72,27 @@ struct HttpWire {
     if (!protocol_version.empty()) h.set("MCP-Protocol-Version", protocol_version);
     return h;
   }
+  // Call after session_id or protocol_version changed. Requests in flight keep the block they started with.
+  void refresh_post_lines() { post_lines = std::make_shared<const std::string>(http::serialize_header_lines(headers(true))); }
+
+  // A POST with this wire's headers whose timeout bounds the whole exchange (SSE responses included).
+  [[nodiscard]] http::ClientRequest post(std::string body, std::chrono::milliseconds timeout) const {
+    http::ClientRequest request;
+    request.method = "POST";
+    request.url = shared->config.url;
+    request.header_lines = post_lines;
+    request.body = std::move(body);
+    request.timeout = std::max(std::chrono::milliseconds(1), timeout);
+    request.timeout_covers_stream = true;
+    request.keep_response_headers = false;
+    return request;
+  }
 };
 
-// client->request with a deadline enforced through the cancel signal (the client's own timeout only covers the
-// time to the first byte of an SSE response).
-asio::awaitable<core::Result<http::ClientResponse>> exchange_until(const HttpShared& shared,
-                                                                   http::ClientRequest request,
-                                                                   http::SseCallback on_event,
-                                                                   std::shared_ptr<http::CancelSignal> cancel,
-                                                                   SteadyClock::time_point deadline) {
-  auto now = SteadyClock::now();
-  request.timeout = std::max(std::chrono::milliseconds(1),
-                             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-  auto timer = std::make_shared<asio::steady_timer>(shared.executor, deadline);
-  auto fired = std::make_shared<bool>(false);
-  asio::co_spawn(
-      shared.executor,
-      [timer, cancel, fired]() -> asio::awaitable<void> {
-        boost::system::error_code ec;
-        co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) {
-          *fired = true;
-          cancel->cancel();
-        }
-      },
-      asio::detached);
-  std::shared_ptr<http::CancelSignal> cancel_copy = cancel;
-  auto result = co_await shared.client->request(std::move(request), std::move(on_event), std::move(cancel_copy));
-  timer->cancel();
-  if (*fired && (!result || result->is_sse)) {
-    co_return core::fail(core::Reason::upstream_timeout, "deadline passed");
-  }
-  co_return std::move(result);
-}
+// How long a POST's event stream may stay open once it delivered the response: the server should end it right
+// away; past this the connection is dropped rather than kept for reuse.
+constexpr std::chrono::milliseconds kStreamEndGrace{100};
+const MessageSink kNoSink;  // messages nobody waits for (initialize) are dropped
 
 // A message from the server on a POST stream (call set) or the GET stream (call null).
 void route_incoming(HttpWire& wire, const std::shared_ptr<PendingCall>& call, mcp::Message message) {
@@ -128,9 +115,10 @@ void route_incoming(HttpWire& wire, const std::shared_ptr<PendingCall>& call, mc
   }
 }
 
-http::SseCallback stream_callback(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call) {
-  return [wire, call](http::SseEvent event) -> asio::awaitable<bool> {
-    if (!call && !event.id.empty()) wire->last_event_id = event.id;
+// The GET stream: everything it carries is routed (no call of its own).
+http::SseCallback get_stream_callback(std::shared_ptr<HttpWire> wire) {
+  return [wire](http::SseEvent event) -> asio::awaitable<bool> {
+    if (!event.id.empty()) wire->last_event_id = event.id;
     if (event.data.empty()) co_return true;  // priming events carry only an id
     auto message = parse_wire(event.data);
     if (!message) {
@@ -138,9 +126,47 @@ http::SseCallback stream_callback(std::shared_ptr<HttpWire> wire, std::shared_pt
                    message.error().message);
       co_return true;
     }
+    route_incoming(*wire, nullptr, std::move(*message));
+    co_return !wire->closed;
+  };
+}
+
+// What the POST of `call` streams back, read by the caller's own coroutine: messages for the call go to
+// `on_message` as they arrive (a server→client request must reach the client while the stream waits for its
+// answer). Once the response is in, the rest of the stream is read (so the connection can be reused) for at most
+// kStreamEndGrace; `grace` holds that timer and must outlive the exchange.
+struct StreamEnd {
+  std::optional<asio::steady_timer> grace;
+};
+
+http::SseCallback call_stream_callback(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call,
+                                       const MessageSink* on_message, std::shared_ptr<http::CancelSignal> cancel,
+                                       StreamEnd* end) {
+  return [wire, call, on_message, cancel, end](http::SseEvent event) -> asio::awaitable<bool> {
+    if (event.data.empty()) co_return true;  // priming events carry only an id
+    auto message = parse_wire(event.data);
+    if (!message) {
+      spdlog::warn("{}: skipped a malformed event ({} bytes): {}", wire->label(), event.data.size(),
+                   message.error().message);
+      co_return true;
+    }
+    // The call's own response arriving here must not stop this very read.
+    auto abort = std::move(call->abort);
+    call->abort = nullptr;
     route_incoming(*wire, call, std::move(*message));
+    if (!call->outcome) call->abort = std::move(abort);
+    if (!call->inbox.empty()) {
+      const MessageSink& sink = on_message != nullptr ? *on_message : kNoSink;
+      co_await drain_inbox(*call, sink);
+    }
     if (wire->closed) co_return false;
-    co_return !(call && call->outcome);
+    if (call->outcome && !end->grace) {
+      end->grace.emplace(wire->shared->executor, kStreamEndGrace);
+      end->grace->async_wait([cancel](const boost::system::error_code& ec) {
+        if (!ec) cancel->cancel();
+      });
+    }
+    co_return true;
   };
 }
 
@@ -151,18 +177,22 @@ std::string upstream_error_text(const std::string& body) {
   return text ? *text : std::string{};
 }
 
-// POSTs one request and finishes `call` from what comes back.
+// POSTs one request and finishes `call` from what comes back, handing messages for it to `on_message` as they
+// arrive. Leaves the call unfinished when `timeout` passed first. Runs on the caller's coroutine: while it reads,
+// finishing the call from elsewhere stops the read (PendingCall::abort).
 asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call, std::string body,
-                                std::shared_ptr<http::CancelSignal> cancel, SteadyClock::time_point deadline) {
-  http::ClientRequest request;
-  request.method = "POST";
-  request.url = wire->shared->config.url;
-  request.headers = wire->headers(true);
-  request.body = std::move(body);
-  http::SseCallback on_event = stream_callback(wire, call);
-  auto result = co_await exchange_until(*wire->shared, std::move(request), std::move(on_event), cancel, deadline);
+                                const MessageSink* on_message, std::chrono::milliseconds timeout) {
+  http::ClientRequest request = wire->post(std::move(body), timeout);
+  auto cancel = std::make_shared<http::CancelSignal>();
+  call->abort = [cancel] { cancel->cancel(); };
+  StreamEnd end;
+  http::SseCallback on_event = call_stream_callback(wire, call, on_message, cancel, &end);
+  auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), cancel);
+  call->abort = nullptr;
+  if (end.grace) end.grace->cancel();
   if (call->outcome) co_return;
   if (!result) {
+    if (result.error().reason == core::Reason::upstream_timeout) co_return;  // the caller reports the timeout
     call->finish(core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message)));
     co_return;
   }
@@ -203,16 +233,8 @@ asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<
 // POSTs a notification or a response; the server answers 202 (or 200).
 asio::awaitable<core::Result<void>> post_oneway(std::shared_ptr<HttpWire> wire, std::string body,
                                                 std::chrono::milliseconds timeout) {
-  http::ClientRequest request;
-  request.method = "POST";
-  request.url = wire->shared->config.url;
-  request.headers = wire->headers(true);
-  request.body = std::move(body);
   http::SseCallback ignore_events = [](http::SseEvent) -> asio::awaitable<bool> { co_return true; };
-  auto cancel = std::make_shared<http::CancelSignal>();
-  auto deadline = SteadyClock::now() + timeout;
-  auto result =
-      co_await exchange_until(*wire->shared, std::move(request), std::move(ignore_events), cancel, deadline);
+  auto result = co_await wire->shared->client->request(wire->post(std::move(body), timeout), std::move(ignore_events));
   if (!result) {
     co_return core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message));
   }
@@ -239,7 +261,7 @@ asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
     request.headers = wire->headers(false);
     if (!wire->last_event_id.empty()) request.headers.set("Last-Event-ID", wire->last_event_id);
     request.timeout = wire->shared->config.connect_timeout;
-    http::SseCallback on_event = stream_callback(wire, nullptr);
+    http::SseCallback on_event = get_stream_callback(wire);
     std::shared_ptr<http::CancelSignal> cancel = wire->get_cancel;
     auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), std::move(cancel));
     if (wire->closed) break;
@@ -273,10 +295,9 @@ asio::awaitable<void> send_delete(std::shared_ptr<HttpWire> wire) {
   request.url = wire->shared->config.url;
   request.headers = wire->headers(false);
   request.headers.remove("Accept");
-  http::SseCallback no_events;
-  auto cancel = std::make_shared<http::CancelSignal>();
-  auto deadline = SteadyClock::now() + wire->shared->config.connect_timeout;
-  auto result = co_await exchange_until(*wire->shared, std::move(request), std::move(no_events), cancel, deadline);
+  request.timeout = wire->shared->config.connect_timeout;
+  request.timeout_covers_stream = true;
+  auto result = co_await wire->shared->client->request(std::move(request));
   if (!result) spdlog::debug("{}: DELETE failed: {}", wire->label(), result.error().message);
 }
 
@@ -309,16 +330,13 @@ class HttpSession final : public Session {
       co_return core::fail(core::Reason::invalid_request, "request() needs a JSON-RPC request");
     }
     if (request.method == "initialize") co_return mcp::make_result(request.id, wire->init_result);
-    std::string method = request.method;
-    auto deadline = SteadyClock::now() + timeout;
     auto call = wire->calls.register_call(request, kCallerSession);
     CallGuard guard(wire->calls, call->wire_id);
-    auto cancel = std::make_shared<http::CancelSignal>();
     std::string body = mcp::serialize(request);
-    asio::co_spawn(wire->shared->executor, post_call(wire, call, std::move(body), cancel, deadline), asio::detached);
-    auto outcome = co_await await_outcome(call, on_message, deadline);
-    if (outcome) co_return std::move(*outcome);
-    cancel->cancel();
+    co_await post_call(wire, call, std::move(body), &on_message, timeout);
+    // Messages for this call that arrived on another stream (the GET stream) come before its outcome.
+    if (!call->inbox.empty()) co_await drain_inbox(*call, on_message);
+    if (call->outcome) co_return std::move(*call->outcome);
     if (!wire->closed && !wire->expired) {
       json::Value params = json::Value::object();
       params.set("requestId", call->wire_id);
@@ -331,8 +349,8 @@ class HttpSession final : public Session {
       };
       asio::co_spawn(wire->shared->executor, notify(wire, std::move(cancel_body)), asio::detached);
     }
-    co_return core::fail(core::Reason::upstream_timeout,
-                         fmt::format("{} did not answer '{}' within {} ms", wire->label(), method, timeout.count()));
+    co_return core::fail(core::Reason::upstream_timeout, fmt::format("{} did not answer '{}' within {} ms",
+                                                                   wire->label(), call->method, timeout.count()));
   }
 
   asio::awaitable<core::Result<void>> send(mcp::Message message) override {
@@ -408,15 +426,14 @@ class HttpUpstream final : public Upstream {
     mcp::Message init = make_initialize(params, capabilities);
     auto call = wire->calls.register_call(init, kInternalSession);
     CallGuard guard(wire->calls, call->wire_id);
-    http::ClientRequest request;
-    request.method = "POST";
-    request.url = shared->config.url;
-    request.headers = wire->headers(true);
-    request.body = mcp::serialize(init);
-    http::SseCallback on_event = stream_callback(wire, call);
+    wire->refresh_post_lines();
+    http::ClientRequest request = wire->post(mcp::serialize(init), shared->config.connect_timeout);
+    request.keep_response_headers = true;  // Mcp-Session-Id
     auto cancel = std::make_shared<http::CancelSignal>();
-    auto deadline = SteadyClock::now() + shared->config.connect_timeout;
-    auto response = co_await exchange_until(*shared, std::move(request), std::move(on_event), cancel, deadline);
+    StreamEnd end;
+    http::SseCallback on_event = call_stream_callback(wire, call, nullptr, cancel, &end);
+    auto response = co_await shared->client->request(std::move(request), std::move(on_event), cancel);
+    if (end.grace) end.grace->cancel();
     if (!response) {
       co_return core::fail(response.error().reason,
                            fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
@@ -437,6 +454,7 @@ class HttpUpstream final : public Upstream {
     if (auto id = response->headers.get("Mcp-Session-Id")) wire->session_id = std::string(*id);
     wire->init_result = std::move(*result);
     wire->protocol_version = *wire->init_result.find_string("protocolVersion");
+    wire->refresh_post_lines();
 
     std::string initialized_body = mcp::serialize(mcp::make_notification("notifications/initialized", json::Value()));
     auto initialized = co_await post_oneway(wire, std::move(initialized_body), shared->config.connect_timeout);
