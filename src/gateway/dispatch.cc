@@ -89,8 +89,10 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
   upstream::MessageSink sink = [this, session, index, &reply](mcp::Message m) {
     return on_during_request(session, index, std::move(m), &reply);
   };
+  // The result is passed on as the upstream wrote it (no Value built and written back) unless something here
+  // needs to look inside it (the audit record below; 2026-07-28 decoration in modern.cc).
   auto result = co_await (*upstream)->request(std::move(message), std::move(sink),
-                                              upstreams_[index]->config().request_timeout);
+                                              upstreams_[index]->config().request_timeout, upstream::ResultForm::raw);
   session->in_flight.erase(key);
   mcp::Message response;
   if (!result) {
@@ -101,6 +103,7 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
     response.id = id;
   }
   if (trail) {
+    mcp::materialize_result(response);
     fill_outcome(*trail, response, clock_.steady_now() - started);
     auto durable = co_await record(std::move(*trail));
     // An outcome that cannot be recorded is not delivered (fail closed).

@@ -273,6 +273,7 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   }
   response.id = id;
   if (response.kind == mcp::Message::Kind::response) {
+    mcp::materialize_result(response);
     decorate_modern_result(method, response.result);
   } else if (method == "resources/read") {
     // 2026-07-28 reports an unknown resource as -32602 with data.uri.

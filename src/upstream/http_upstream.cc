@@ -323,7 +323,8 @@ class HttpSession final : public Session {
   [[nodiscard]] const json::Value& initialize_result() const override { return wire_->init_result; }
 
   asio::awaitable<core::Result<mcp::Message>> request(mcp::Message request, MessageSink on_message,
-                                                      std::chrono::milliseconds timeout) override {
+                                                      std::chrono::milliseconds timeout,
+                                                      ResultForm form) override {
     std::shared_ptr<HttpWire> wire = wire_;
     if (auto open = check_open(*wire); !open) co_return std::unexpected(open.error());
     if (!request.is_request()) {
@@ -331,6 +332,7 @@ class HttpSession final : public Session {
     }
     if (request.method == "initialize") co_return mcp::make_result(request.id, wire->init_result);
     auto call = wire->calls.register_call(request, kCallerSession);
+    call->result_form = form;
     CallGuard guard(wire->calls, call->wire_id);
     std::string body = mcp::serialize(request);
     co_await post_call(wire, call, std::move(body), &on_message, timeout);

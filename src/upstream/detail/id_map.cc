@@ -48,6 +48,7 @@ bool CallTable::complete(mcp::Message response) {
   if (it == calls_.end()) return false;
   std::shared_ptr<PendingCall> call = it->second;
   response.id = call->caller_id;
+  if (call->result_form == ResultForm::value) mcp::materialize_result(response);
   call->finish(std::move(response));
   return true;
 }

@@ -34,6 +34,7 @@ struct PendingCall {
   json::Value caller_progress_token;
   std::uint64_t session = kInternalSession;
   std::string method;
+  ResultForm result_form = ResultForm::value;  // raw: the response may keep its result as text (raw_result)
   std::list<mcp::Message> inbox;                       // for the caller's on_message, in arrival order
   std::optional<core::Result<mcp::Message>> outcome;  // the response (caller id restored) or a failure
   Waiters wake;
@@ -62,7 +63,8 @@ class CallTable {
   // Rewrites `request`'s id (and progress token, when present) to wire values and registers the call.
   std::shared_ptr<PendingCall> register_call(mcp::Message& request, std::uint64_t session);
   void remove(std::int64_t wire_id);
-  // A response or error from upstream: restores the caller's id and finishes its call. False if unknown.
+  // A response or error from upstream: restores the caller's id and finishes its call (building a raw result
+  // into a Value unless the call asked for ResultForm::raw). False if unknown.
   bool complete(mcp::Message response);
   // notifications/progress from upstream: restores the caller's token and hands it to the owning call's
   // inbox. False if the token is not one of ours (or its call is over).
