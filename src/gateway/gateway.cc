@@ -33,6 +33,7 @@ core::Result<void> GatewayImpl::init() {
   http::ServerOptions options;
   options.listen = config_.server.listen;
   options.max_body_bytes = config_.server.max_body_bytes;
+  options.single_threaded = true;  // gateway.h: one thread runs the io_context
   if (const auto& tls = config_.server.tls) {
     http::TlsOptions tls_options;
     tls_options.cert_file = tls->cert_file.string();

@@ -2,7 +2,7 @@
 // client (JSON and SSE responses), both on Boost.Beast with C++20 coroutines (asio::awaitable).
 //
 // Threading: a Server and a Client run on the executors they are given. Handlers run as coroutines on the
-// connection's strand; a ResponseStream is used only from its own handler coroutine. Lifetime: a Server must
+// connection's strand (on the io_context itself with ServerOptions::single_threaded); a ResponseStream is used only from its own handler coroutine. Lifetime: a Server must
 // outlive its io_context's run(); stop() closes listeners, then waits for in-flight handlers up to a deadline.
 #pragma once
 
@@ -119,6 +119,9 @@ struct ServerOptions {
   std::optional<TlsOptions> tls;
   // Called for 413 and malformed HTTP so the caller can shape the body (JSON-RPC error); may be empty.
   std::function<Response(core::Reason, std::string_view message)> error_response;
+  // The io_context is run by one thread only: connections then use its executor directly instead of a strand
+  // each (no strand queue and mutex per completion).
+  bool single_threaded = false;
 };
 
 class Server {

@@ -691,7 +691,7 @@ asio::awaitable<void> ServerState::accept_loop(std::shared_ptr<ServerState> self
   auto& acceptor = *self->acceptors[index];
   asio::steady_timer backoff(self->strand);
   for (;;) {
-    tcp::socket socket(asio::make_strand(self->io));
+    tcp::socket socket = self->options.single_threaded ? tcp::socket(self->io) : tcp::socket(asio::make_strand(self->io));
     error_code ec;
     co_await acceptor.async_accept(socket, redirect(ec));
     if (self->stopping.load() || !acceptor.is_open()) break;
