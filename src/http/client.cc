@@ -23,12 +23,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "http/detail/text.h"
 #include "http/detail/url.h"
@@ -350,6 +346,86 @@ std::unexpected<core::Error> exchange_failure(const Exchange& exchange, const st
                     "upstream " + where + ": " + std::string(what) + " failed: " + ec.message());
 }
 
+// Parses one response straight into a ClientResponse: status, headers (when kept), and the body — appended to
+// ClientResponse::body, or for an event stream fed to an SseParser whose events the caller collects.
+class ResponseParser final : public bhttp::basic_parser<false> {
+  using beast_view = boost::beast::string_view;
+
+ public:
+  ResponseParser(ClientResponse& response, bool keep_headers) : response_(response), keep_headers_(keep_headers) {}
+
+  // After the header: the body is an event stream whose events go to `events` (the body is then not kept).
+  void stream_events(std::vector<SseEvent>& events) { events_ = &events; }
+  [[nodiscard]] bool event_stream_type() const noexcept { return sse_type_; }
+  [[nodiscard]] std::size_t fed_since_event() const noexcept { return since_event_; }
+
+ private:
+  void on_request_impl(bhttp::verb, beast_view, beast_view, int, error_code&) override {}
+  void on_response_impl(int code, beast_view, int, error_code&) override { response_.status = code; }
+  void on_field_impl(bhttp::field field, beast_view name, beast_view value, error_code&) override {
+    if (keep_headers_) response_.headers.add(std::string_view(name), std::string_view(value));
+    if (field == bhttp::field::content_type && !saw_content_type_) {  // the first Content-Type decides
+      saw_content_type_ = true;
+      sse_type_ = detail::istarts_with(std::string_view(value), "text/event-stream");
+    }
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length && events_ == nullptr) response_.body.reserve(static_cast<std::size_t>(*length));  // within body_limit
+  }
+  std::size_t on_body_impl(beast_view body, error_code&) override { return take(body); }
+  void on_chunk_header_impl(std::uint64_t, beast_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast_view body, error_code&) override { return take(body); }
+  void on_finish_impl(error_code&) override {}
+
+  std::size_t take(beast_view body) {
+    if (events_ == nullptr) {
+      response_.body.append(body.data(), body.size());
+    } else {
+      const std::size_t before = events_->size();
+      sse_.feed(std::string_view(body.data(), body.size()), *events_);
+      since_event_ = events_->size() == before ? since_event_ + body.size() : 0;
+    }
+    return body.size();
+  }
+
+  ClientResponse& response_;
+  bool keep_headers_;
+  bool saw_content_type_ = false;
+  bool sse_type_ = false;
+  std::vector<SseEvent>* events_ = nullptr;
+  SseParser sse_;
+  std::size_t since_event_ = 0;  // body bytes fed since the last complete event
+};
+
+// Feeds the connection's buffered bytes to `parser`, reading more as needed, until the header (or the whole
+// message) is parsed — or, with `events`, until at least one event is complete. Buffered bytes are parsed in place.
+template <class Stream>
+asio::awaitable<error_code> read_response(Stream& stream, PooledConnection& conn, ResponseParser& parser,
+                                          bool header_only, const std::vector<SseEvent>* events = nullptr) {
+  error_code ec;
+  for (;;) {
+    if (header_only ? parser.is_header_done() : parser.is_done()) co_return error_code{};
+    if (events != nullptr && !events->empty()) co_return error_code{};
+    if (conn.buffer.size() != 0) {
+      const std::size_t used = parser.put(conn.buffer.data(), ec);
+      conn.buffer.consume(used);
+      if (!ec && used != 0) continue;
+      if (ec && ec != bhttp::error::need_more) co_return ec;
+      ec = {};
+    }
+    const std::size_t n = co_await stream.async_read_some(conn.buffer.prepare(kSseChunk), redirect(ec));
+    conn.buffer.commit(n);
+    if (ec == asio::error::eof) {
+      if (!parser.got_some()) co_return error_code(bhttp::error::end_of_stream);
+      ec = {};
+      parser.put_eof(ec);
+      co_return ec;  // done (a body delimited by the close), or partial_message
+    }
+    if (ec) co_return ec;
+  }
+}
+
 template <class Stream>
 asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& conn, bool reused,
                                            AttemptContext& ctx) {
@@ -366,50 +442,32 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     co_return outcome;
   }
 
-  bhttp::response_parser<bhttp::empty_body> parser;
+  ClientResponse response;
+  ResponseParser parser(response, ctx.req.keep_response_headers);
   parser.header_limit(kResponseHeaderLimit);
   parser.body_limit(ctx.pool.options.max_response_bytes);
   if (ctx.req.method == "HEAD") parser.skip(true);
-  co_await bhttp::async_read_header(stream, conn.buffer, parser, redirect(ec));
+  ec = co_await read_response(stream, conn, parser, /*header_only=*/true);
   if (ec) {
     const bool nothing_received =
-        conn.buffer.size() == 0 && (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-                                    ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+        !parser.got_some() && conn.buffer.size() == 0 &&
+        (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe);
     outcome.retry = reused && nothing_received && !exchange.timed_out && !exchange.cancelled;
     outcome.result = exchange_failure(exchange, where, "read response", ec);
     co_return outcome;
   }
 
-  ClientResponse response;
-  const auto& header = parser.get();
-  response.status = static_cast<int>(header.result_int());
-  if (ctx.req.keep_response_headers) {
-    for (const auto& field : header) {
-      response.headers.add(std::string_view(field.name_string()), std::string_view(field.value()));
-    }
-  }
-  const bool sse = detail::istarts_with(header[bhttp::field::content_type], "text/event-stream");
-
-  if (sse && ctx.on_event) {
+  if (parser.event_stream_type() && ctx.on_event) {
     response.is_sse = true;
     // The timeout covered the time to the first byte only, unless the caller wants it to bound the stream.
     if (ctx.has_deadline && !ctx.req.timeout_covers_stream) ctx.deadline.cancel();
-    bhttp::response_parser<bhttp::buffer_body> body_parser(std::move(parser));
-    body_parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
-    SseParser sse_parser;
+    parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
     std::vector<SseEvent> events;
-    // Not zero-filled: only the bytes the parser reports as read are looked at.
-    const std::unique_ptr<char[]> chunk = std::make_unique_for_overwrite<char[]>(kSseChunk);
-    std::size_t since_event = 0;
+    parser.stream_events(events);
     bool stopped = false;
-    while (!body_parser.is_done()) {
-      body_parser.get().body().data = chunk.get();
-      body_parser.get().body().size = kSseChunk;
-      co_await bhttp::async_read_some(stream, conn.buffer, body_parser, redirect(ec));
-      if (ec == bhttp::error::need_buffer) ec = {};
-      const std::size_t n = kSseChunk - body_parser.get().body().size;
-      if (n > 0) sse_parser.feed(std::string_view(chunk.get(), n), events);
-      since_event = events.empty() ? since_event + n : 0;
+    while (!parser.is_done()) {
+      ec = co_await read_response(stream, conn, parser, /*header_only=*/false, &events);
       for (auto& event : events) {
         if (!co_await ctx.on_event(std::move(event))) {
           stopped = true;
@@ -420,17 +478,17 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
       events.clear();
       if (stopped || exchange.cancelled) break;
       if (ec) {
-        if (ec == bhttp::error::partial_message || ec == asio::error::eof) break;  // stream cut: it ends
+        if (ec == bhttp::error::partial_message) break;  // stream cut: it ends
         outcome.result = exchange_failure(exchange, where, "read event stream", ec);
         co_return outcome;
       }
-      if (since_event > ctx.pool.options.max_response_bytes) {
+      if (parser.fed_since_event() > ctx.pool.options.max_response_bytes) {
         outcome.result = core::fail(core::Reason::upstream_unavailable,
                                     "upstream " + where + ": event stream event exceeds size limit");
         co_return outcome;
       }
     }
-    outcome.reusable = body_parser.is_done() && body_parser.get().keep_alive() && !stopped && !exchange.cancelled &&
+    outcome.reusable = parser.is_done() && parser.keep_alive() && !stopped && !exchange.cancelled &&
                        !exchange.timed_out;
     if (exchange.timed_out && ctx.req.timeout_covers_stream) {
       outcome.result = core::fail(core::Reason::upstream_timeout, "upstream " + where + " timed out (event stream)");
@@ -440,9 +498,7 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     co_return outcome;
   }
 
-  bhttp::response_parser<bhttp::string_body> body_parser(std::move(parser));
-  body_parser.body_limit(ctx.pool.options.max_response_bytes);
-  co_await bhttp::async_read(stream, conn.buffer, body_parser, redirect(ec));
+  ec = co_await read_response(stream, conn, parser, /*header_only=*/false);
   if (ec) {
     if (ec == bhttp::error::body_limit) {
       outcome.result = core::fail(core::Reason::upstream_unavailable,
@@ -453,8 +509,7 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     }
     co_return outcome;
   }
-  response.body = std::move(body_parser.get().body());
-  outcome.reusable = body_parser.get().keep_alive() && !exchange.timed_out && !exchange.cancelled;
+  outcome.reusable = parser.keep_alive() && !exchange.timed_out && !exchange.cancelled;
   outcome.result = std::move(response);
   co_return outcome;
 }
