@@ -29,7 +29,7 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size()) return false;
   for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
     std::size_t j = 0;
-    while (j < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + j])) == needle[j]) ++j;
+    while (j < needle.size() && ascii_lower(haystack[i + j]) == needle[j]) ++j;
     if (j == needle.size()) return true;
   }
   return false;

@@ -49,8 +49,13 @@ void Headers::remove(std::string_view name) {
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
+  if (name.empty()) return std::nullopt;
+  // Length and first letter rule out almost every other header; a name spelled exactly as asked (the usual
+  // case) is found by a plain comparison.
+  const char first = detail::ascii_lower(name.front());
   for (const auto& [key, value] : all()) {
-    if (detail::iequals(key, name)) return std::string_view(value);
+    if (key.size() != name.size() || detail::ascii_lower(key.front()) != first) continue;
+    if (std::string_view(key) == name || detail::iequals(key, name)) return std::string_view(value);
   }
   return std::nullopt;
 }

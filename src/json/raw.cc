@@ -1,5 +1,7 @@
 // split_object(): member spans of a document that validate() accepted. The input is known to be valid JSON, so
 // the scanner only tracks strings (and their escapes) and bracket depth.
+#include <cstring>
+
 #include "json/json.h"
 
 namespace bulkhead::json {
@@ -12,33 +14,32 @@ std::size_t skip_space(std::string_view text, std::size_t i) {
   return i;
 }
 
-// `i` at an opening quote; returns the index just past the closing quote. Sets `escaped` when a backslash occurs.
-std::size_t skip_string(std::string_view text, std::size_t i, bool& escaped) {
-  ++i;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '"') return i + 1;
-    if (c == '\\') {
-      escaped = true;
-      i += 2;
-    } else {
-      ++i;
-    }
+// `i` at an opening quote; returns the index just past the closing quote (a quote preceded by an odd number of
+// backslashes is escaped).
+std::size_t skip_string(std::string_view text, std::size_t i) {
+  std::size_t from = i + 1;
+  while (from < text.size()) {
+    const void* found = std::memchr(text.data() + from, '"', text.size() - from);
+    if (found == nullptr) break;
+    const std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+    std::size_t backslashes = 0;
+    while (text[quote - 1 - backslashes] == '\\') ++backslashes;  // stops at the opening quote at the latest
+    if (backslashes % 2 == 0) return quote + 1;
+    from = quote + 1;
   }
   return text.size();
 }
 
 // `i` at the first character of a value; returns the index just past it.
 std::size_t skip_value(std::string_view text, std::size_t i) {
-  bool escaped = false;
   const char first = text[i];
-  if (first == '"') return skip_string(text, i, escaped);
+  if (first == '"') return skip_string(text, i);
   if (first == '{' || first == '[') {
     std::size_t depth = 0;
     while (i < text.size()) {
       const char c = text[i];
       if (c == '"') {
-        i = skip_string(text, i, escaped);
+        i = skip_string(text, i);
         continue;
       }
       if (c == '{' || c == '[') {
@@ -64,8 +65,9 @@ bool split_object(std::string_view text, std::vector<RawMember>& members) {
   if (i < text.size() && text[i] == '}') return true;
   while (i < text.size() && text[i] == '"') {
     RawMember member;
-    const std::size_t key_end = skip_string(text, i, member.key_escaped);
+    const std::size_t key_end = skip_string(text, i);
     member.key = text.substr(i + 1, key_end - i - 2);
+    member.key_escaped = member.key.find('\\') != std::string_view::npos;
     i = skip_space(text, key_end);
     if (i >= text.size() || text[i] != ':') return false;  // cannot happen for validated input
     i = skip_space(text, i + 1);
