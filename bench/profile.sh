@@ -9,7 +9,7 @@
 #   bash bench/profile.sh                      # BUILD_DIR=build CONNECTIONS=4 SMALL=1000 LARGE=6000
 #   callgrind_annotate --inclusive=yes "$OUT_DIR"/callgrind.out.large | head -60
 #
-# Environment: BUILD_DIR, BULKHEAD, CONNECTIONS, SMALL, LARGE, UPSTREAM (http|stdio), OUT_DIR (default a temp
+# Environment: BUILD_DIR, BULKHEAD, CONNECTIONS, SMALL, LARGE, UPSTREAM (http|stdio|everything), OUT_DIR (default a temp
 # dir that is kept), CALLGRIND_ARGS (extra valgrind options, e.g. --dump-instr=yes).
 set -euo pipefail
 
@@ -36,7 +36,17 @@ wait_file() {
   exit 1
 }
 
-if [ "$UPSTREAM" = stdio ]; then
+if [ "$UPSTREAM" = everything ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  PORT=$port node "$root/test/peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js" streamableHttp \
+    >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/mcp" && break; sleep 0.1; done
+  upstream_section="[[upstream]]
+name = \"echo\"
+transport = \"http\"
+url = \"http://127.0.0.1:$port/mcp\""
+elif [ "$UPSTREAM" = stdio ]; then
   upstream_section="[[upstream]]
 name = \"echo\"
 transport = \"stdio\"

@@ -105,6 +105,7 @@ struct Exchange {
   tcp::resolver* resolver = nullptr;
   bool timed_out = false;
   bool cancelled = false;
+  bool drain_expired = false;  // the stream did not end within ClientRequest::drain_after_stop
 
   void abort() {
     if (resolver != nullptr) resolver->cancel();
@@ -326,6 +327,7 @@ struct AttemptContext {
   const std::string& head;
   SseCallback& on_event;
   Exchange& exchange;
+  const std::shared_ptr<Exchange>& exchange_owner;  // for timer handlers, which may run after the exchange
   asio::steady_timer& deadline;
   bool has_deadline;
 };
@@ -398,11 +400,17 @@ class ResponseParser final : public bhttp::basic_parser<false> {
   std::size_t since_event_ = 0;  // body bytes fed since the last complete event
 };
 
+struct NothingBeforeRead {
+  void operator()() const noexcept {}
+};
+
 // Feeds the connection's buffered bytes to `parser`, reading more as needed, until the header (or the whole
-// message) is parsed — or, with `events`, until at least one event is complete. Buffered bytes are parsed in place.
-template <class Stream>
+// message) is parsed — or, with `events`, until at least one event is complete. Buffered bytes are parsed in place;
+// `before_read` runs before each wait for more bytes from the socket.
+template <class Stream, class BeforeRead = NothingBeforeRead>
 asio::awaitable<error_code> read_response(Stream& stream, PooledConnection& conn, ResponseParser& parser,
-                                          bool header_only, const std::vector<SseEvent>* events = nullptr) {
+                                          bool header_only, const std::vector<SseEvent>* events = nullptr,
+                                          BeforeRead before_read = {}) {
   error_code ec;
   for (;;) {
     if (header_only ? parser.is_header_done() : parser.is_done()) co_return error_code{};
@@ -414,6 +422,7 @@ asio::awaitable<error_code> read_response(Stream& stream, PooledConnection& conn
       if (ec && ec != bhttp::error::need_more) co_return ec;
       ec = {};
     }
+    before_read();
     const std::size_t n = co_await stream.async_read_some(conn.buffer.prepare(kSseChunk), redirect(ec));
     conn.buffer.commit(n);
     if (ec == asio::error::eof) {
@@ -466,19 +475,39 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     std::vector<SseEvent> events;
     parser.stream_events(events);
     bool stopped = false;
+    bool draining = false;      // on_event has what it needs; the rest of the stream is read for reuse
+    bool drain_armed = false;
+    // The end of a drained stream not yet received is waited for at most drain_after_stop (the timer is set only
+    // when the socket must be read again: a stream that ends in the bytes at hand needs none).
+    auto arm_drain = [&] {
+      if (!draining || drain_armed) return;
+      drain_armed = true;
+      const auto until = SteadyClock::now() + ctx.req.drain_after_stop;
+      ctx.deadline.expires_at(ctx.has_deadline && ctx.req.timeout_covers_stream ? std::min(until, ctx.deadline.expiry())
+                                                                                 : until);
+      ctx.deadline.async_wait([exchange = ctx.exchange_owner](error_code wait_ec) {
+        if (wait_ec) return;
+        exchange->drain_expired = true;
+        exchange->abort();
+      });
+    };
     while (!parser.is_done()) {
-      ec = co_await read_response(stream, conn, parser, /*header_only=*/false, &events);
+      ec = co_await read_response(stream, conn, parser, /*header_only=*/false, &events, std::ref(arm_drain));
       for (auto& event : events) {
-        if (!co_await ctx.on_event(std::move(event))) {
-          stopped = true;
-          break;
+        const bool more = co_await ctx.on_event(std::move(event));
+        if (!more && !draining) {
+          if (ctx.req.drain_after_stop.count() <= 0) {
+            stopped = true;
+            break;
+          }
+          draining = true;
         }
         if (exchange.cancelled) break;
       }
       events.clear();
-      if (stopped || exchange.cancelled) break;
+      if (stopped || exchange.cancelled || exchange.drain_expired) break;
       if (ec) {
-        if (ec == bhttp::error::partial_message) break;  // stream cut: it ends
+        if (ec == bhttp::error::partial_message || draining) break;  // stream cut: it ends
         outcome.result = exchange_failure(exchange, where, "read event stream", ec);
         co_return outcome;
       }
@@ -489,8 +518,8 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
       }
     }
     outcome.reusable = parser.is_done() && parser.keep_alive() && !stopped && !exchange.cancelled &&
-                       !exchange.timed_out;
-    if (exchange.timed_out && ctx.req.timeout_covers_stream) {
+                       !exchange.timed_out && !exchange.drain_expired;
+    if (exchange.timed_out && ctx.req.timeout_covers_stream && !draining) {
       outcome.result = core::fail(core::Reason::upstream_timeout, "upstream " + where + " timed out (event stream)");
       co_return outcome;
     }
@@ -557,7 +586,7 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
   } cleanup{deadline, *exchange};
 
   const std::string head = serialize_head(req, *url);
-  AttemptContext ctx{*pool, req, *url, head, on_event, *exchange, deadline, has_deadline};
+  AttemptContext ctx{*pool, req, *url, head, on_event, *exchange, exchange, deadline, has_deadline};
   error_code ec;
 
   core::Result<ClientResponse> final_result = core::fail(core::Reason::internal_error, "no result");

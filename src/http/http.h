@@ -155,6 +155,10 @@ struct ClientRequest {
   std::chrono::milliseconds timeout{30'000};
   bool timeout_covers_stream = false;
   bool keep_response_headers = true;  // false: ClientResponse::headers stays empty (saves copying them)
+  // SSE: once on_event returned false, the rest of the stream is still read (its events still go to on_event,
+  // whose answer no longer matters) for at most this long, so the connection can be reused when the server ends
+  // the stream promptly; the response is returned normally either way. 0: stop reading and close at once.
+  std::chrono::milliseconds drain_after_stop{0};
 };
 
 struct ClientResponse {
@@ -164,7 +168,8 @@ struct ClientResponse {
   bool is_sse = false;  // body was text/event-stream (events went to the callback)
 };
 
-// Called for each SSE event as it arrives. Return false to stop reading (the connection is then closed).
+// Called for each SSE event as it arrives. Return false to stop reading (the connection is then closed, unless
+// ClientRequest::drain_after_stop lets the stream finish).
 using SseCallback = std::function<asio::awaitable<bool>(SseEvent)>;
 
 // Cancels a running request (e.g. a long-lived GET SSE stream) from any thread.

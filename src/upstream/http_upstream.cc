@@ -34,6 +34,10 @@ constexpr std::uint64_t kCallerSession = 1;  // one caller per HTTP wire
 constexpr std::chrono::milliseconds kGetRetryInitial{500};
 constexpr std::chrono::milliseconds kGetRetryMax{30'000};
 
+// How long a POST's event stream may stay open once it delivered the response: the server should end it right
+// away; past this the connection is dropped rather than kept for reuse.
+constexpr std::chrono::milliseconds kStreamEndGrace{100};
+
 struct HttpShared {
   asio::any_io_executor executor;
   UpstreamConfig config;
@@ -85,13 +89,11 @@ struct HttpWire {
     request.timeout = std::max(std::chrono::milliseconds(1), timeout);
     request.timeout_covers_stream = true;
     request.keep_response_headers = false;
+    request.drain_after_stop = kStreamEndGrace;
     return request;
   }
 };
 
-// How long a POST's event stream may stay open once it delivered the response: the server should end it right
-// away; past this the connection is dropped rather than kept for reuse.
-constexpr std::chrono::milliseconds kStreamEndGrace{100};
 const MessageSink kNoSink;  // messages nobody waits for (initialize) are dropped
 
 // A message from the server on a POST stream (call set) or the GET stream (call null).
@@ -133,22 +135,17 @@ http::SseCallback get_stream_callback(std::shared_ptr<HttpWire> wire) {
 
 // What the POST of `call` streams back, read by the caller's own coroutine: messages for the call go to
 // `on_message` as they arrive (a server→client request must reach the client while the stream waits for its
-// answer). Once the response is in, the rest of the stream is read (so the connection can be reused) for at most
-// kStreamEndGrace; `grace` holds that timer and must outlive the exchange.
-struct StreamEnd {
-  std::optional<asio::steady_timer> grace;
-};
-
+// answer). Once the response is in, the client reads the rest of the stream for at most kStreamEndGrace
+// (drain_after_stop) so the connection can be reused.
 http::SseCallback call_stream_callback(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call,
-                                       const MessageSink* on_message, std::shared_ptr<http::CancelSignal> cancel,
-                                       StreamEnd* end) {
-  return [wire, call, on_message, cancel, end](http::SseEvent event) -> asio::awaitable<bool> {
-    if (event.data.empty()) co_return true;  // priming events carry only an id
+                                       const MessageSink* on_message) {
+  return [wire, call, on_message](http::SseEvent event) -> asio::awaitable<bool> {
+    if (event.data.empty()) co_return !call->outcome;  // priming events carry only an id
     auto message = parse_wire(event.data);
     if (!message) {
       spdlog::warn("{}: skipped a malformed event ({} bytes): {}", wire->label(), event.data.size(),
                    message.error().message);
-      co_return true;
+      co_return !call->outcome;
     }
     // The call's own response arriving here must not stop this very read.
     auto abort = std::move(call->abort);
@@ -160,13 +157,7 @@ http::SseCallback call_stream_callback(std::shared_ptr<HttpWire> wire, std::shar
       co_await drain_inbox(*call, sink);
     }
     if (wire->closed) co_return false;
-    if (call->outcome && !end->grace) {
-      end->grace.emplace(wire->shared->executor, kStreamEndGrace);
-      end->grace->async_wait([cancel](const boost::system::error_code& ec) {
-        if (!ec) cancel->cancel();
-      });
-    }
-    co_return true;
+    co_return !call->outcome;
   };
 }
 
@@ -185,11 +176,9 @@ asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<
   http::ClientRequest request = wire->post(std::move(body), timeout);
   auto cancel = std::make_shared<http::CancelSignal>();
   call->abort = [cancel] { cancel->cancel(); };
-  StreamEnd end;
-  http::SseCallback on_event = call_stream_callback(wire, call, on_message, cancel, &end);
+  http::SseCallback on_event = call_stream_callback(wire, call, on_message);
   auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), cancel);
   call->abort = nullptr;
-  if (end.grace) end.grace->cancel();
   if (call->outcome) co_return;
   if (!result) {
     if (result.error().reason == core::Reason::upstream_timeout) co_return;  // the caller reports the timeout
@@ -431,11 +420,8 @@ class HttpUpstream final : public Upstream {
     wire->refresh_post_lines();
     http::ClientRequest request = wire->post(mcp::serialize(init), shared->config.connect_timeout);
     request.keep_response_headers = true;  // Mcp-Session-Id
-    auto cancel = std::make_shared<http::CancelSignal>();
-    StreamEnd end;
-    http::SseCallback on_event = call_stream_callback(wire, call, nullptr, cancel, &end);
-    auto response = co_await shared->client->request(std::move(request), std::move(on_event), cancel);
-    if (end.grace) end.grace->cancel();
+    http::SseCallback on_event = call_stream_callback(wire, call, nullptr);
+    auto response = co_await shared->client->request(std::move(request), std::move(on_event));
     if (!response) {
       co_return core::fail(response.error().reason,
                            fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
