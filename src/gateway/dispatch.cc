@@ -70,8 +70,12 @@ asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Mess
 asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, std::size_t index,
                                                    mcp::Message message, Reply& reply) {
   const json::Value id = message.id;
-  auto upstream = co_await ensure_upstream(session, index);
-  if (!upstream) co_return mcp::make_error(id, upstream.error());
+  upstream::Session* upstream_session = open_upstream(*session, index);
+  if (upstream_session == nullptr) {
+    auto opened = co_await ensure_upstream(session, index);
+    if (!opened) co_return mcp::make_error(id, opened.error());
+    upstream_session = *opened;
+  }
   // The decision record is durable before the upstream sees the request (a downstream write is on record before
   // it happens); the outcome record follows the answer.
   reply.audited = true;
@@ -86,13 +90,21 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
   const auto started = clock_.steady_now();
   const std::string key = json::serialize(id);
   session->in_flight[key] = index;
-  upstream::MessageSink sink = [this, session, index, &reply](mcp::Message m) {
-    return on_during_request(session, index, std::move(m), &reply);
+  // The sink is used only while request() runs, so it refers to this frame (one pointer: no allocation).
+  struct DuringRequest {
+    GatewayImpl* self;
+    const SessionPtr* session;
+    std::size_t index;
+    Reply* reply;
+  } during{this, &session, index, &reply};
+  upstream::MessageSink sink = [&during](mcp::Message m) {
+    return during.self->on_during_request(*during.session, during.index, std::move(m), during.reply);
   };
   // The result is passed on as the upstream wrote it (no Value built and written back) unless something here
   // needs to look inside it (the audit record below; 2026-07-28 decoration in modern.cc).
-  auto result = co_await (*upstream)->request(std::move(message), std::move(sink),
-                                              upstreams_[index]->config().request_timeout, upstream::ResultForm::raw);
+  auto result = co_await upstream_session->request(std::move(message), std::move(sink),
+                                                   upstreams_[index]->config().request_timeout,
+                                                   upstream::ResultForm::raw);
   session->in_flight.erase(key);
   mcp::Message response;
   if (!result) {
@@ -116,7 +128,12 @@ asio::awaitable<mcp::Message> GatewayImpl::route_by_name(const SessionPtr& sessi
                                                          mcp::Message message, Reply& reply) {
   const std::string* name = mcp::param_string(message, "name");
   if (name == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.name", message.method));
-  auto routed = co_await resolve_name(session, kind, *name);
+  core::Result<RoutedName> routed = core::fail(Reason::internal_error, "unresolved");
+  if (auto cached = resolve_name_cached(*session, kind, *name)) {
+    routed = std::move(*cached);
+  } else {
+    routed = co_await resolve_name(session, kind, *name);
+  }
   if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
   std::optional<mcp::Message> denied =
       authorize(*session, message.id, kind, *name, routed->upstream, routed->name, message.params.find("arguments"));

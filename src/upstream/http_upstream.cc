@@ -97,7 +97,7 @@ struct HttpWire {
 const MessageSink kNoSink;  // messages nobody waits for (initialize) are dropped
 
 // A message from the server on a POST stream (call set) or the GET stream (call null).
-void route_incoming(HttpWire& wire, const std::shared_ptr<PendingCall>& call, mcp::Message message) {
+void route_incoming(HttpWire& wire, PendingCall* call, mcp::Message message) {
   if (message.is_response()) {
     if (message.id.is_null()) {
       spdlog::warn("{}: error without id: {}", wire.label(), json::serialize(message.error));
@@ -137,9 +137,18 @@ http::SseCallback get_stream_callback(std::shared_ptr<HttpWire> wire) {
 // `on_message` as they arrive (a server→client request must reach the client while the stream waits for its
 // answer). Once the response is in, the client reads the rest of the stream for at most kStreamEndGrace
 // (drain_after_stop) so the connection can be reused.
-http::SseCallback call_stream_callback(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call,
-                                       const MessageSink* on_message) {
-  return [wire, call, on_message](http::SseEvent event) -> asio::awaitable<bool> {
+// The callback lives only while the exchange runs, within the frame that owns `stream`: it holds one pointer.
+struct CallStream {
+  HttpWire* wire;
+  PendingCall* call;
+  const MessageSink* on_message;  // null: messages are dropped
+};
+
+http::SseCallback call_stream_callback(const CallStream* stream) {
+  return [stream](http::SseEvent event) -> asio::awaitable<bool> {
+    HttpWire* wire = stream->wire;
+    PendingCall* call = stream->call;
+    const MessageSink* on_message = stream->on_message;
     if (event.data.empty()) co_return !call->outcome;  // priming events carry only an id
     auto message = parse_wire(event.data);
     if (!message) {
@@ -176,7 +185,8 @@ asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<
   http::ClientRequest request = wire->post(std::move(body), timeout);
   auto cancel = std::make_shared<http::CancelSignal>();
   call->abort = [cancel] { cancel->cancel(); };
-  http::SseCallback on_event = call_stream_callback(wire, call, on_message);
+  const CallStream stream{wire.get(), call.get(), on_message};
+  http::SseCallback on_event = call_stream_callback(&stream);
   auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), cancel);
   call->abort = nullptr;
   if (call->outcome) co_return;
@@ -420,7 +430,8 @@ class HttpUpstream final : public Upstream {
     wire->refresh_post_lines();
     http::ClientRequest request = wire->post(mcp::serialize(init), shared->config.connect_timeout);
     request.keep_response_headers = true;  // Mcp-Session-Id
-    http::SseCallback on_event = call_stream_callback(wire, call, nullptr);
+    const CallStream stream{wire.get(), call.get(), nullptr};
+    http::SseCallback on_event = call_stream_callback(&stream);
     auto response = co_await shared->client->request(std::move(request), std::move(on_event));
     if (!response) {
       co_return core::fail(response.error().reason,

@@ -135,6 +135,11 @@ class GatewayImpl final : public Gateway {
 
   // lists.cc
   asio::awaitable<core::Result<upstream::Session*>> ensure_upstream(const SessionPtr& session, std::size_t index);
+  // What ensure_upstream / resolve_name answer when no I/O is needed (the upstream session is open; the cached
+  // catalog lists the name): the hot path skips their coroutine frames. Null / nullopt: call those.
+  [[nodiscard]] static upstream::Session* open_upstream(const ClientSession& session, std::size_t index);
+  [[nodiscard]] std::optional<RoutedName> resolve_name_cached(const ClientSession& session, ListKind kind,
+                                                              std::string_view exposed) const;
   asio::awaitable<core::Result<const json::Array*>> fetch_catalog(const SessionPtr& session, std::size_t index,
                                                                   ListKind kind, bool refresh);
   asio::awaitable<mcp::Message> aggregate(const SessionPtr& session, ListKind kind, mcp::Message message);
