@@ -88,6 +88,11 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
     if (!durable) co_return mcp::make_error(id, durable.error());
   }
   const auto started = clock_.steady_now();
+  if (bridges_input(*session, reply, message.method)) {
+    // A 2026-07-28 client that can be asked: the call may pause for input_required rounds (bridged_calls.cc).
+    mcp::Message answer = co_await start_bridged(session, index, std::move(message), reply, std::move(trail), started);
+    co_return answer;
+  }
   const std::string key = json::serialize(id);
   session->in_flight[key] = index;
   // The sink is used only while request() runs, so it refers to this frame (one pointer: no allocation).
@@ -114,14 +119,40 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
     response = std::move(*result);
     response.id = id;
   }
-  if (trail) {
-    mcp::materialize_result(response);
-    fill_outcome(*trail, response, clock_.steady_now() - started);
-    auto durable = co_await record(std::move(*trail));
-    // An outcome that cannot be recorded is not delivered (fail closed).
-    if (!durable) response = mcp::make_error(id, durable.error());
-  }
+  co_await record_outcome(trail, response, started);
   co_return response;
+}
+
+asio::awaitable<void> GatewayImpl::record_outcome(std::optional<audit::AuditRecord>& trail, mcp::Message& response,
+                                                  std::chrono::steady_clock::time_point started) {
+  if (!trail) co_return;
+  mcp::materialize_result(response);
+  fill_outcome(*trail, response, clock_.steady_now() - started);
+  auto durable = co_await record(std::move(*trail));
+  trail.reset();
+  // An outcome that cannot be recorded is not delivered (fail closed).
+  if (!durable) response = mcp::make_error(response.id, durable.error());
+}
+
+asio::awaitable<void> GatewayImpl::answer_for_client(const SessionPtr& session, std::size_t upstream,
+                                                     const mcp::Message& request, bool during_request) {
+  auto& slot = session->upstreams[upstream];
+  if (!slot.session) co_return;
+  mcp::Message answer;
+  if (request.method == "ping") {
+    answer = mcp::make_result(request.id, json::Value::object());
+  } else if (request.method == "roots/list" && !during_request) {
+    // After initialize a 2025 upstream may ask for roots; a 2026-07-28 client has no channel for that.
+    json::Value none = json::Value::object();
+    none.set("roots", json::Value::array());
+    answer = mcp::make_result(request.id, std::move(none));
+  } else {
+    // Named, not a braced temporary inside co_await: g++ 12 destroys those twice.
+    const core::Error refusal{core::Reason::method_not_found, "not available through the 2026-07-28 bridge"};
+    answer = mcp::make_error(request.id, refusal, json::Value(), mcp::kMethodNotFound);
+  }
+  auto sent = co_await slot.session->send(std::move(answer));
+  if (!sent) spdlog::debug("could not answer an upstream request: {}", sent.error().message);
 }
 
 asio::awaitable<mcp::Message> GatewayImpl::route_by_name(const SessionPtr& session, ListKind kind,
@@ -257,6 +288,11 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
                                                   mcp::Message message) {
   SessionPtr session = weak.lock();
   if (!session || session->closed) co_return;
+  if (session->id.empty() && message.is_request()) {
+    // Stateless bridge: nobody to ask outside a request.
+    co_await answer_for_client(session, upstream, message, false);
+    co_return;
+  }
   auto ready = from_upstream(*session, upstream, std::move(message));
   if (!ready) co_return;
   if (session->id.empty()) {
@@ -270,15 +306,10 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
 asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
                                                      Reply* reply) {
   if (session->id.empty()) {
-    // Stateless bridge: server→client requests have no path to a 2026-07-28 client yet; refuse them so the
-    // upstream does not wait. Log messages need the request's logLevel opt-in, which we do not forward.
+    // Stateless bridge, a request whose client cannot be asked (calls that can are bridged_calls.cc's): refuse
+    // so the upstream does not wait. Log messages need the request's logLevel opt-in.
     if (message.is_request()) {
-      auto& slot = session->upstreams[upstream];
-      if (slot.session) {
-        // Named, not a braced temporary inside co_await: g++ 12 destroys those twice.
-        const core::Error refusal{core::Reason::method_not_found, "not available through the 2026-07-28 bridge"};
-        (void)co_await slot.session->send(mcp::make_error(message.id, refusal, json::Value(), mcp::kMethodNotFound));
-      }
+      co_await answer_for_client(session, upstream, message, true);
       co_return;
     }
     if (message.method == "notifications/message") {

@@ -45,6 +45,11 @@ class Reply {
   std::string tenant;
   // Set once forward() wrote this request's decision record (dispatch then writes no request-level record).
   bool audited = false;
+  // 2026-07-28 tools/call, prompts/get, resources/read: the envelope's clientCapabilities (what the client can be
+  // asked through input_required; null for other requests) and the request's params.name / params.uri (a retry
+  // continuing a parked call must repeat it).
+  json::Value input_capabilities;
+  std::string input_target;
 
  private:
   http::ResponseStream& stream_;
