@@ -49,8 +49,12 @@ struct HttpShared {
 
 struct HttpWire {
   std::shared_ptr<HttpShared> shared;
+  SessionParams params;        // what the session was opened with; a reopened session is initialized alike
   http::Headers base_headers;  // config.headers, then the tenant's extra_headers
   std::string session_id;
+  std::uint64_t generation = 0;  // +1 per initialize: a 404 only expires the session it was sent in
+  bool reopening = false;
+  Waiters reopened;  // requests waiting for a reopen in progress
   std::string protocol_version;
   std::shared_ptr<const std::string> post_lines;  // headers(true), serialized once (refresh_post_lines)
   json::Value init_result;
@@ -177,11 +181,22 @@ std::string upstream_error_text(const std::string& body) {
   return text ? *text : std::string{};
 }
 
+// How post_call ended: the call is finished, or still open because the deadline passed or because the upstream
+// no longer knows the session (HTTP 404: the request was not processed and may be sent again on a new one).
+enum class PostEnd : std::uint8_t { finished, timed_out, session_gone };
+
+// Marks the wire expired when `generation` is still its session (a 404 for an older one changes nothing).
+void session_gone(HttpWire& wire, std::uint64_t generation) {
+  if (generation == wire.generation) wire.expired = true;
+}
+
 // POSTs one request and finishes `call` from what comes back, handing messages for it to `on_message` as they
-// arrive. Leaves the call unfinished when `timeout` passed first. Runs on the caller's coroutine: while it reads,
-// finishing the call from elsewhere stops the read (PendingCall::abort).
-asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call, std::string body,
-                                const MessageSink* on_message, std::chrono::milliseconds timeout) {
+// arrive. Runs on the caller's coroutine: while it reads, finishing the call from elsewhere stops the read
+// (PendingCall::abort).
+asio::awaitable<PostEnd> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call,
+                                   std::string body, const MessageSink* on_message,
+                                   std::chrono::milliseconds timeout) {
+  const std::uint64_t generation = wire->generation;
   http::ClientRequest request = wire->post(std::move(body), timeout);
   auto cancel = std::make_shared<http::CancelSignal>();
   call->abort = [cancel] { cancel->cancel(); };
@@ -189,56 +204,55 @@ asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<
   http::SseCallback on_event = call_stream_callback(&stream);
   auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), cancel);
   call->abort = nullptr;
-  if (call->outcome) co_return;
+  if (call->outcome) co_return PostEnd::finished;
   if (!result) {
-    if (result.error().reason == core::Reason::upstream_timeout) co_return;  // the caller reports the timeout
+    if (result.error().reason == core::Reason::upstream_timeout) co_return PostEnd::timed_out;
     call->finish(core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message)));
-    co_return;
+    co_return PostEnd::finished;
   }
   const http::ClientResponse& response = *result;
   if (response.status == 404 && !wire->session_id.empty()) {
-    wire->expired = true;
-    call->finish(core::fail(core::Reason::upstream_unavailable,
-                            fmt::format("{}: the upstream session expired (HTTP 404); open a new session",
-                                        wire->label())));
-    co_return;
+    session_gone(*wire, generation);
+    co_return PostEnd::session_gone;
   }
   if (response.is_sse) {
     call->finish(core::fail(core::Reason::upstream_unavailable,
                             fmt::format("{}: the response stream ended without a response", wire->label())));
-    co_return;
+    co_return PostEnd::finished;
   }
   if (response.status >= 200 && response.status < 300) {
     auto message = parse_wire(response.body);
     if (message && message->is_response() && !message->id.is_null() && wire->calls.complete(std::move(*message))) {
-      co_return;
+      co_return PostEnd::finished;
     }
     call->finish(core::fail(core::Reason::upstream_unavailable,
                             fmt::format("{}: invalid response (HTTP {})", wire->label(), response.status)));
-    co_return;
+    co_return PostEnd::finished;
   }
   // A JSON-RPC error answering our id is the server's answer; anything else is a transport failure.
   auto message = parse_wire(response.body);
   if (message && message->kind == mcp::Message::Kind::error && !message->id.is_null() &&
       wire->calls.complete(std::move(*message))) {
-    co_return;
+    co_return PostEnd::finished;
   }
   std::string detail = upstream_error_text(response.body);
   call->finish(core::fail(core::Reason::upstream_unavailable,
                           fmt::format("{}: HTTP {}{}{}", wire->label(), response.status, detail.empty() ? "" : ": ",
                                       detail)));
+  co_return PostEnd::finished;
 }
 
 // POSTs a notification or a response; the server answers 202 (or 200).
 asio::awaitable<core::Result<void>> post_oneway(std::shared_ptr<HttpWire> wire, std::string body,
                                                 std::chrono::milliseconds timeout) {
+  const std::uint64_t generation = wire->generation;
   http::SseCallback ignore_events = [](http::SseEvent) -> asio::awaitable<bool> { co_return true; };
   auto result = co_await wire->shared->client->request(wire->post(std::move(body), timeout), std::move(ignore_events));
   if (!result) {
     co_return core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message));
   }
   if (result->status == 404 && !wire->session_id.empty()) {
-    wire->expired = true;
+    session_gone(*wire, generation);
     co_return core::fail(core::Reason::upstream_unavailable,
                          fmt::format("{}: the upstream session expired (HTTP 404)", wire->label()));
   }
@@ -251,9 +265,10 @@ asio::awaitable<core::Result<void>> post_oneway(std::shared_ptr<HttpWire> wire, 
   co_return core::Result<void>{};
 }
 
-asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
+// The GET stream of session `generation`; it ends when that session does (closed, expired, reopened).
+asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire, std::uint64_t generation) {
   auto retry = kGetRetryInitial;
-  while (!wire->closed && !wire->expired && !wire->shared->shut_down) {
+  while (!wire->closed && !wire->expired && wire->generation == generation && !wire->shared->shut_down) {
     http::ClientRequest request;
     request.method = "GET";
     request.url = wire->shared->config.url;
@@ -270,7 +285,7 @@ asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
         break;
       }
       if (result->status == 404) {
-        wire->expired = true;
+        session_gone(*wire, generation);
         break;
       }
       if (!result->is_sse) {
@@ -300,12 +315,93 @@ asio::awaitable<void> send_delete(std::shared_ptr<HttpWire> wire) {
   if (!result) spdlog::debug("{}: DELETE failed: {}", wire->label(), result.error().message);
 }
 
+// initialize + notifications/initialized on `wire` (its session id, if any, is dropped first), then a GET stream.
+asio::awaitable<core::Result<void>> initialize_wire(std::shared_ptr<HttpWire> wire) {
+  const std::shared_ptr<HttpShared> shared = wire->shared;
+  wire->session_id.clear();
+  wire->protocol_version.clear();
+  wire->refresh_post_lines();
+  const SessionParams& params = wire->params;
+  json::Value capabilities =
+      params.client_capabilities.is_object() ? params.client_capabilities : advertised_capabilities({});
+  mcp::Message init = make_initialize(params, capabilities);
+  auto call = wire->calls.register_call(init, kInternalSession);
+  CallGuard guard(wire->calls, call->wire_id);
+  http::ClientRequest request = wire->post(mcp::serialize(init), shared->config.connect_timeout);
+  request.keep_response_headers = true;  // Mcp-Session-Id
+  const CallStream stream{wire.get(), call.get(), nullptr};
+  http::SseCallback on_event = call_stream_callback(&stream);
+  auto response = co_await shared->client->request(std::move(request), std::move(on_event));
+  if (!response) {
+    co_return core::fail(response.error().reason,
+                         fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
+  }
+  if (!call->outcome && response->status >= 200 && response->status < 300 && !response->is_sse) {
+    if (auto message = parse_wire(response->body); message && message->is_response()) {
+      wire->calls.complete(std::move(*message));
+    }
+  }
+  if (!call->outcome || !*call->outcome) {
+    std::string detail = upstream_error_text(response->body);
+    co_return core::fail(core::Reason::upstream_unavailable,
+                         fmt::format("{}: initialize failed (HTTP {}{}{})", shared->label, response->status,
+                                     detail.empty() ? "" : ": ", detail));
+  }
+  auto result = check_initialize(**call->outcome, shared->label);
+  if (!result) co_return std::unexpected(result.error());
+  if (auto id = response->headers.get("Mcp-Session-Id")) wire->session_id = std::string(*id);
+  wire->init_result = std::move(*result);
+  wire->protocol_version = *wire->init_result.find_string("protocolVersion");
+  wire->refresh_post_lines();
+  ++wire->generation;
+  wire->expired = false;
+
+  std::string initialized_body = mcp::serialize(mcp::make_notification("notifications/initialized", json::Value()));
+  auto initialized = co_await post_oneway(wire, std::move(initialized_body), shared->config.connect_timeout);
+  if (!initialized) {
+    asio::co_spawn(shared->executor, send_delete(wire), asio::detached);
+    co_return std::unexpected(initialized.error());
+  }
+  wire->get_cancel = std::make_shared<http::CancelSignal>();
+  asio::co_spawn(shared->executor, get_stream(wire, wire->generation), asio::detached);
+  co_return core::Result<void>{};
+}
+
+// A new upstream session for an expired one (HTTP 404: the spec's "start a new session"), once per expiry: requests
+// that find a reopen under way wait for it, and one that saw an older session than the current one only retries.
+asio::awaitable<core::Result<void>> reopen(std::shared_ptr<HttpWire> wire, std::uint64_t seen_generation) {
+  const auto deadline = SteadyClock::now() + 2 * wire->shared->config.connect_timeout;
+  while (wire->reopening && !wire->closed && SteadyClock::now() < deadline) {
+    co_await wire->reopened.wait_until(deadline);
+  }
+  if (wire->closed) co_return core::fail(core::Reason::upstream_unavailable, "upstream session is closed");
+  if (wire->generation != seen_generation && !wire->expired) co_return core::Result<void>{};  // reopened meanwhile
+  if (wire->reopening) {
+    co_return core::fail(core::Reason::upstream_timeout,
+                         fmt::format("{}: reopening the expired session takes too long", wire->label()));
+  }
+  wire->reopening = true;
+  wire->get_cancel->cancel();  // the old session's GET stream, if it still runs
+  spdlog::info("{}: the upstream session expired (HTTP 404); opening a new one", wire->label());
+  auto opened = co_await initialize_wire(wire);
+  wire->reopening = false;
+  wire->reopened.notify_all();
+  if (!opened) {
+    wire->expired = true;
+    co_return core::fail(opened.error().reason,
+                         fmt::format("the upstream session expired (HTTP 404) and could not be reopened: {}",
+                                     opened.error().message));
+  }
+  co_return core::Result<void>{};
+}
+
 // The synchronous part of closing: stops the GET stream and fails what is in flight.
 void mark_closed(HttpWire& wire) {
   wire.closed = true;
   wire.channel->close();
   wire.get_cancel->cancel();
   wire.close_wake.notify_all();
+  wire.reopened.notify_all();
   wire.calls.fail_all(core::Error{core::Reason::upstream_unavailable,
                                   fmt::format("{}: upstream session closed", wire.label())});
 }
@@ -325,16 +421,36 @@ class HttpSession final : public Session {
                                                       std::chrono::milliseconds timeout,
                                                       ResultForm form) override {
     std::shared_ptr<HttpWire> wire = wire_;
-    if (auto open = check_open(*wire); !open) co_return std::unexpected(open.error());
+    if (wire->closed) co_return core::fail(core::Reason::upstream_unavailable, "upstream session is closed");
     if (!request.is_request()) {
       co_return core::fail(core::Reason::invalid_request, "request() needs a JSON-RPC request");
+    }
+    const auto deadline = SteadyClock::now() + timeout;
+    if (wire->expired) {
+      auto reopened = co_await reopen(wire, wire->generation);
+      if (!reopened) co_return core::fail(reopened.error().reason, fmt::format("{}: {}", wire->label(), reopened.error().message));
     }
     if (request.method == "initialize") co_return mcp::make_result(request.id, wire->init_result);
     auto call = wire->calls.register_call(request, kCallerSession);
     call->result_form = form;
     CallGuard guard(wire->calls, call->wire_id);
+    const std::uint64_t generation = wire->generation;
     std::string body = mcp::serialize(request);
-    co_await post_call(wire, call, std::move(body), &on_message, timeout);
+    PostEnd end = co_await post_call(wire, call, std::move(body), &on_message, timeout);
+    if (end == PostEnd::session_gone) {
+      // Not processed by the upstream: sent once more, on a new session (same wire id: the call stays registered).
+      auto reopened = co_await reopen(wire, generation);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+      if (reopened && left.count() > 0) {
+        std::string again = mcp::serialize(request);
+        end = co_await post_call(wire, call, std::move(again), &on_message, left);
+      }
+      if (end == PostEnd::session_gone) {
+        const std::string why = reopened ? "expired again after it was reopened" : reopened.error().message;
+        call->finish(core::fail(core::Reason::upstream_unavailable,
+                                fmt::format("{}: the upstream session {}", wire->label(), why)));
+      }
+    }
     // Messages for this call that arrived on another stream (the GET stream) come before its outcome.
     if (!call->inbox.empty()) co_await drain_inbox(*call, on_message);
     if (call->outcome) co_return std::move(*call->outcome);
@@ -356,6 +472,7 @@ class HttpSession final : public Session {
 
   asio::awaitable<core::Result<void>> send(mcp::Message message) override {
     std::shared_ptr<HttpWire> wire = wire_;
+    // Notifications and answers belong to the session they were meant for: nothing to reopen for them.
     if (auto open = check_open(*wire); !open) co_return std::unexpected(open.error());
     if (message.is_request()) {
       co_return core::fail(core::Reason::invalid_request, "send() takes notifications and responses");
@@ -421,47 +538,9 @@ class HttpUpstream final : public Upstream {
     for (const auto& [name, value] : shared->config.headers.all()) wire->base_headers.add(name, value);
     for (const auto& [name, value] : params.extra_headers.all()) wire->base_headers.set(name, value);
     wire->channel = std::make_shared<SessionChannel>(shared->executor, kCallerSession);
-
-    json::Value capabilities =
-        params.client_capabilities.is_object() ? params.client_capabilities : advertised_capabilities({});
-    mcp::Message init = make_initialize(params, capabilities);
-    auto call = wire->calls.register_call(init, kInternalSession);
-    CallGuard guard(wire->calls, call->wire_id);
-    wire->refresh_post_lines();
-    http::ClientRequest request = wire->post(mcp::serialize(init), shared->config.connect_timeout);
-    request.keep_response_headers = true;  // Mcp-Session-Id
-    const CallStream stream{wire.get(), call.get(), nullptr};
-    http::SseCallback on_event = call_stream_callback(&stream);
-    auto response = co_await shared->client->request(std::move(request), std::move(on_event));
-    if (!response) {
-      co_return core::fail(response.error().reason,
-                           fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
-    }
-    if (!call->outcome && response->status >= 200 && response->status < 300 && !response->is_sse) {
-      if (auto message = parse_wire(response->body); message && message->is_response()) {
-        wire->calls.complete(std::move(*message));
-      }
-    }
-    if (!call->outcome || !*call->outcome) {
-      std::string detail = upstream_error_text(response->body);
-      co_return core::fail(core::Reason::upstream_unavailable,
-                           fmt::format("{}: initialize failed (HTTP {}{}{})", shared->label, response->status,
-                                       detail.empty() ? "" : ": ", detail));
-    }
-    auto result = check_initialize(**call->outcome, shared->label);
-    if (!result) co_return std::unexpected(result.error());
-    if (auto id = response->headers.get("Mcp-Session-Id")) wire->session_id = std::string(*id);
-    wire->init_result = std::move(*result);
-    wire->protocol_version = *wire->init_result.find_string("protocolVersion");
-    wire->refresh_post_lines();
-
-    std::string initialized_body = mcp::serialize(mcp::make_notification("notifications/initialized", json::Value()));
-    auto initialized = co_await post_oneway(wire, std::move(initialized_body), shared->config.connect_timeout);
-    if (!initialized) {
-      asio::co_spawn(shared->executor, send_delete(wire), asio::detached);
-      co_return std::unexpected(initialized.error());
-    }
-    asio::co_spawn(shared->executor, get_stream(wire), asio::detached);
+    wire->params = std::move(params);
+    auto opened = co_await initialize_wire(wire);
+    if (!opened) co_return std::unexpected(opened.error());
     std::erase_if(shared->wires, [](const auto& w) { return w.expired(); });
     shared->wires.push_back(wire);
     co_return std::unique_ptr<Session>(new HttpSession(wire));
