@@ -6,11 +6,10 @@
 //  - a kept raw result is spliced verbatim: serialize() contains it, and the output parses back to the message;
 //  - split_object on an accepted object yields each member's exact text (it parses to that member's value).
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 #include <vector>
 
+#include "../message_checks.h"
 #include "json/json.h"
 #include "mcp/mcp.h"
 
@@ -19,15 +18,9 @@ namespace {
 namespace json = bulkhead::json;
 namespace mcp = bulkhead::mcp;
 
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "fuzz_wire invariant violated: %s\n", what);
-  std::abort();
-}
+[[noreturn]] void violated(const char* what) { bulkhead::fuzz::violated("fuzz_wire", what); }
 
-bool same(const mcp::Message& a, const mcp::Message& b) {
-  return a.kind == b.kind && a.id == b.id && a.method == b.method && a.params == b.params && a.result == b.result &&
-         a.error == b.error;
-}
+bool same(const mcp::Message& a, const mcp::Message& b) { return bulkhead::fuzz::same_message(a, b); }
 
 }  // namespace
 

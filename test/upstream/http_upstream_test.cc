@@ -125,7 +125,7 @@ TEST_F(HttpUpstreamTest, SseResponseRoutesMessagesToTheRequestAndRestoresIds) {
   });
 }
 
-TEST_F(HttpUpstreamTest, TimeoutSendsCancelledWithTheWireId) {
+TEST_F(HttpUpstreamTest, TimeoutSendsCancelledAndAnExpiredSessionIsReopenedOnce) {
   NodeServer fake({fake_http_js()}, free_port());
   ASSERT_TRUE(fake.ready());
   auto up = make(config_for(fake.url()));
@@ -155,17 +155,6 @@ TEST_F(HttpUpstreamTest, TimeoutSendsCancelledWithTheWireId) {
     }
     EXPECT_EQ(slow_wire, cancelled_wire);
 
-  });
-}
-
-TEST_F(HttpUpstreamTest, ExpiredSessionIsReopenedOnceTransparently) {
-  NodeServer fake({fake_http_js()}, free_port());
-  ASSERT_TRUE(fake.ready());
-  auto up = make(config_for(fake.url()));
-  run_test(io, [&]() -> asio::awaitable<void> {
-    auto opened = co_await up->open_session(params("acme"));
-    CO_ASSERT_TRUE_MSG(opened, opened.error().message);
-    auto& s = *opened;
     // The upstream forgets the session: the next request gets 404, a new session is initialized (with the same
     // client info and capabilities) and the request is sent again on it, with the caller's id restored.
     auto expire = co_await s->request(mcp::make_request(J("2"), "expire", json::Value()), {}, 5s);
