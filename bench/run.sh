@@ -13,7 +13,8 @@
 # (SERVER_CPU, default 0) and the load client to the other (LOAD_CPU, default 1). Loopback only; every process it
 # starts is stopped on exit. Environment overrides: BUILD_DIR, BULKHEAD, BENCH_BIN, BENCH_OUT, LOW_REQUESTS,
 # LOW_ROUNDS, SAT_SECONDS, SAT_CONNECTIONS, PEER_CONNECTIONS, PEER_SECONDS, SESSIONS, SKIP_PEERS=1, SKIP_GATEWAY=1,
-# SKIP_EVERYTHING=1, EVERYTHING (path of server-everything's dist/index.js), BENCH_NOTE (a line for the report).
+# SKIP_EVERYTHING=1, EVERYTHING (path of server-everything's dist/index.js), EVERYTHING_ROUNDS, EVERYTHING_SECONDS,
+# EVERYTHING_WARMUP_SECONDS, BENCH_NOTE (a line for the report).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,9 @@ PEER_CONNECTIONS=${PEER_CONNECTIONS:-16}
 PEER_SECONDS=${PEER_SECONDS:-5}
 PEER_LOW_REQUESTS=${PEER_LOW_REQUESTS:-2000}
 SESSIONS=${SESSIONS:-1000}
+EVERYTHING_ROUNDS=${EVERYTHING_ROUNDS:-3}
+EVERYTHING_SECONDS=${EVERYTHING_SECONDS:-10}
+EVERYTHING_WARMUP_SECONDS=${EVERYTHING_WARMUP_SECONDS:-3}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 SKIP_PEERS=${SKIP_PEERS:-0}
@@ -262,10 +266,18 @@ if [ "$SKIP_GATEWAY" != 1 ] && [ "$SKIP_EVERYTHING" != 1 ] && [ -f "$EVERYTHING"
 name = \"everything\"
 transport = \"http\"
 url = \"http://127.0.0.1:$port/mcp\""
-  measure_cpu everything-direct "$everything_pid" -- --url "http://127.0.0.1:$port/mcp" \
-    --connections "$PEER_CONNECTIONS" --duration "$PEER_SECONDS" --warmup 300
-  measure_cpu everything-gateway "$gateway_pid" "$everything_pid" -- --url "$gateway_url" --tool everything__echo \
-    --connections "$PEER_CONNECTIONS" --duration "$PEER_SECONDS" --warmup 300
+  # node's JIT first: both paths are warmed up before anything is measured (a cold direct run would flatter the
+  # gateway), then direct and gateway rounds alternate so drift in the machine's load hits both alike.
+  load everything-warmup-direct --url "http://127.0.0.1:$port/mcp" --connections "$PEER_CONNECTIONS" \
+    --duration "$EVERYTHING_WARMUP_SECONDS" --warmup 100
+  load everything-warmup-gateway --url "$gateway_url" --tool everything__echo --connections "$PEER_CONNECTIONS" \
+    --duration "$EVERYTHING_WARMUP_SECONDS" --warmup 100
+  for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
+    measure_cpu "everything-direct-r$round" "$everything_pid" -- --url "http://127.0.0.1:$port/mcp" \
+      --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
+    measure_cpu "everything-gateway-r$round" "$gateway_pid" "$everything_pid" -- --url "$gateway_url" \
+      --tool everything__echo --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
+  done
   stop_last  # gw-everything
   stop_last  # everything
 fi

@@ -5,10 +5,9 @@
 //  - a parsed message re-serializes to text that parses to an equal message and serializes identically;
 //  - to_json() agrees with serialize(); canonicalize() is idempotent on the message.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
+#include "../message_checks.h"
 #include "json/json.h"
 #include "mcp/mcp.h"
 
@@ -18,15 +17,9 @@ using bulkhead::core::Reason;
 namespace json = bulkhead::json;
 namespace mcp = bulkhead::mcp;
 
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "fuzz_envelope invariant violated: %s\n", what);
-  std::abort();
-}
+[[noreturn]] void violated(const char* what) { bulkhead::fuzz::violated("fuzz_envelope", what); }
 
-bool same(const mcp::Message& a, const mcp::Message& b) {
-  return a.kind == b.kind && a.id == b.id && a.method == b.method && a.params == b.params && a.result == b.result &&
-         a.error == b.error;
-}
+bool same(const mcp::Message& a, const mcp::Message& b) { return bulkhead::fuzz::same_message(a, b); }
 
 }  // namespace
 

@@ -73,8 +73,12 @@ asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Mess
 asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, std::size_t index,
                                                    mcp::Message message, Reply& reply) {
   const json::Value id = message.id;
-  auto upstream = co_await ensure_upstream(session, index);
-  if (!upstream) co_return mcp::make_error(id, upstream.error());
+  upstream::Session* upstream_session = open_upstream(*session, index);
+  if (upstream_session == nullptr) {
+    auto opened = co_await ensure_upstream(session, index);
+    if (!opened) co_return mcp::make_error(id, opened.error());
+    upstream_session = *opened;
+  }
   // The decision record is durable before the upstream sees the request (a downstream write is on record before
   // it happens); the outcome record follows the answer.
   reply.audited = true;
@@ -88,13 +92,28 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
     if (!durable) co_return mcp::make_error(id, durable.error());
   }
   const auto started = clock_.steady_now();
+  if (bridges_input(*session, reply, message.method)) {
+    // A 2026-07-28 client that can be asked: the call may pause for input_required rounds (bridged_calls.cc).
+    mcp::Message answer = co_await start_bridged(session, index, std::move(message), reply, std::move(trail), started);
+    co_return answer;
+  }
   const std::string key = json::serialize(id);
   session->in_flight[key] = index;
-  upstream::MessageSink sink = [this, session, index, &reply](mcp::Message m) {
-    return on_during_request(session, index, std::move(m), &reply);
+  // The sink is used only while request() runs, so it refers to this frame (one pointer: no allocation).
+  struct DuringRequest {
+    GatewayImpl* self;
+    const SessionPtr* session;
+    std::size_t index;
+    Reply* reply;
+  } during{this, &session, index, &reply};
+  upstream::MessageSink sink = [&during](mcp::Message m) {
+    return during.self->on_during_request(*during.session, during.index, std::move(m), during.reply);
   };
-  auto result = co_await (*upstream)->request(std::move(message), std::move(sink),
-                                              upstreams_[index]->config().request_timeout);
+  // The result is passed on as the upstream wrote it (no Value built and written back) unless something here
+  // needs to look inside it (the audit record below; 2026-07-28 decoration in modern.cc).
+  auto result = co_await upstream_session->request(std::move(message), std::move(sink),
+                                                   upstreams_[index]->config().request_timeout,
+                                                   upstream::ResultForm::raw);
   session->in_flight.erase(key);
   mcp::Message response;
   if (!result) {
@@ -104,20 +123,52 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
     response = std::move(*result);
     response.id = id;
   }
-  if (trail) {
-    fill_outcome(*trail, response, clock_.steady_now() - started);
-    auto durable = co_await record(std::move(*trail));
-    // An outcome that cannot be recorded is not delivered (fail closed).
-    if (!durable) response = mcp::make_error(id, durable.error());
-  }
+  co_await record_outcome(trail, response, started);
   co_return response;
+}
+
+asio::awaitable<void> GatewayImpl::record_outcome(std::optional<audit::AuditRecord>& trail, mcp::Message& response,
+                                                  std::chrono::steady_clock::time_point started) {
+  if (!trail) co_return;
+  mcp::materialize_result(response);
+  fill_outcome(*trail, response, clock_.steady_now() - started);
+  auto durable = co_await record(std::move(*trail));
+  trail.reset();
+  // An outcome that cannot be recorded is not delivered (fail closed).
+  if (!durable) response = mcp::make_error(response.id, durable.error());
+}
+
+asio::awaitable<void> GatewayImpl::answer_for_client(const SessionPtr& session, std::size_t upstream,
+                                                     const mcp::Message& request, bool during_request) {
+  auto& slot = session->upstreams[upstream];
+  if (!slot.session) co_return;
+  mcp::Message answer;
+  if (request.method == "ping") {
+    answer = mcp::make_result(request.id, json::Value::object());
+  } else if (request.method == "roots/list" && !during_request) {
+    // After initialize a 2025 upstream may ask for roots; a 2026-07-28 client has no channel for that.
+    json::Value none = json::Value::object();
+    none.set("roots", json::Value::array());
+    answer = mcp::make_result(request.id, std::move(none));
+  } else {
+    // Named, not a braced temporary inside co_await: g++ 12 destroys those twice.
+    const core::Error refusal{core::Reason::method_not_found, "not available through the 2026-07-28 bridge"};
+    answer = mcp::make_error(request.id, refusal, json::Value(), mcp::kMethodNotFound);
+  }
+  auto sent = co_await slot.session->send(std::move(answer));
+  if (!sent) spdlog::debug("could not answer an upstream request: {}", sent.error().message);
 }
 
 asio::awaitable<mcp::Message> GatewayImpl::route_by_name(const SessionPtr& session, ListKind kind,
                                                          mcp::Message message, Reply& reply) {
   const std::string* name = mcp::param_string(message, "name");
   if (name == nullptr) co_return invalid_params(message.id, fmt::format("{} needs params.name", message.method));
-  auto routed = co_await resolve_name(session, kind, *name);
+  core::Result<RoutedName> routed = core::fail(Reason::internal_error, "unresolved");
+  if (auto cached = resolve_name_cached(*session, kind, *name)) {
+    routed = std::move(*cached);
+  } else {
+    routed = co_await resolve_name(session, kind, *name);
+  }
   if (!routed) co_return error_for(message.id, routed.error().reason, routed.error().message);
   std::optional<mcp::Message> denied =
       authorize(*session, reply.caller, message.id, kind, *name, routed->upstream, routed->name, message.params.find("arguments"));
@@ -241,6 +292,11 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
                                                   mcp::Message message) {
   SessionPtr session = weak.lock();
   if (!session || session->closed) co_return;
+  if (session->id.empty() && message.is_request()) {
+    // Stateless bridge: nobody to ask outside a request.
+    co_await answer_for_client(session, upstream, message, false);
+    co_return;
+  }
   auto ready = from_upstream(*session, upstream, std::move(message));
   if (!ready) co_return;
   if (session->id.empty()) {
@@ -254,15 +310,10 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
 asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
                                                      Reply* reply) {
   if (session->id.empty()) {
-    // Stateless bridge: server→client requests have no path to a 2026-07-28 client yet; refuse them so the
-    // upstream does not wait. Log messages need the request's logLevel opt-in, which we do not forward.
+    // Stateless bridge, a request whose client cannot be asked (calls that can are bridged_calls.cc's): refuse
+    // so the upstream does not wait. Log messages need the request's logLevel opt-in.
     if (message.is_request()) {
-      auto& slot = session->upstreams[upstream];
-      if (slot.session) {
-        // Named, not a braced temporary inside co_await: g++ 12 destroys those twice.
-        const core::Error refusal{core::Reason::method_not_found, "not available through the 2026-07-28 bridge"};
-        (void)co_await slot.session->send(mcp::make_error(message.id, refusal, json::Value(), mcp::kMethodNotFound));
-      }
+      co_await answer_for_client(session, upstream, message, true);
       co_return;
     }
     if (message.method == "notifications/message") {

@@ -21,6 +21,8 @@ GatewayImpl::GatewayImpl(asio::io_context& io, Config config, const core::Clock&
     : io_(io), config_(std::move(config)), clock_(clock), rng_(rng) {}
 
 core::Result<void> GatewayImpl::init() {
+  if (sodium_init() < 0) return core::fail(core::Reason::internal_error, "libsodium could not be initialized");
+  request_states_.emplace(rng_);
   if (auto identity = init_identity(); !identity) return identity;
   if (auto policies = load_policies(); !policies) return policies;
   if (auto audit = open_audit(); !audit) return audit;
@@ -33,6 +35,7 @@ core::Result<void> GatewayImpl::init() {
   http::ServerOptions options;
   options.listen = config_.server.listen;
   options.max_body_bytes = config_.server.max_body_bytes;
+  options.single_threaded = true;  // gateway.h: one thread runs the io_context
   if (const auto& tls = config_.server.tls) {
     http::TlsOptions tls_options;
     tls_options.cert_file = tls->cert_file.string();
@@ -118,6 +121,12 @@ void GatewayImpl::stop(std::function<void()> done) {
   draining_ = true;
   if (sweep_timer_) sweep_timer_->cancel();
   if (store_poll_timer_) store_poll_timer_->cancel();
+  // Parked 2026-07-28 calls will not be continued: cancel them upstream (followed ones see draining_).
+  std::vector<std::shared_ptr<BridgedCall>> parked;
+  for (const auto& [id, call] : bridged_) {
+    if (!call->following) parked.push_back(call);
+  }
+  for (const auto& call : parked) cancel_bridged(call, "the gateway is shutting down");
   for (auto& timer : jwks_timers_) timer->cancel();
   spdlog::info("draining: no new requests; waiting up to {} ms for in-flight ones",
                config_.server.shutdown_drain.count());

@@ -29,7 +29,7 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size()) return false;
   for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
     std::size_t j = 0;
-    while (j < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + j])) == needle[j]) ++j;
+    while (j < needle.size() && ascii_lower(haystack[i + j]) == needle[j]) ++j;
     if (j == needle.size()) return true;
   }
   return false;
@@ -219,9 +219,10 @@ SessionPtr GatewayImpl::stateless_session(const Caller& caller, const mcp::Messa
     slot->client_info = json::Value::object();
     slot->client_info.set("name", "bulkhead-stateless-bridge");
     slot->client_info.set("version", "0.1.0");
+    // Declared upstream so the upstream asks; each request's envelope decides whether its client can be asked
+    // (input_required bridge, bridged_calls.cc).
+    slot->client_capabilities = bridge_capabilities();
   }
-  // The bridge declares no client capabilities upstream: sampling/elicitation/roots would need the
-  // input_required bridge (docs/protocol-2026-07-28.md §9), which this build does not have yet.
   (void)message;
   slot->last_used = clock_.steady_now();
   return slot;

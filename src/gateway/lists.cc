@@ -47,6 +47,20 @@ bool catalog_has(const json::Array& items, ListKind kind, std::string_view key) 
 
 }  // namespace
 
+upstream::Session* GatewayImpl::open_upstream(const ClientSession& session, std::size_t index) {
+  const auto& slot = session.upstreams[index];
+  return slot.opening ? nullptr : slot.session.get();
+}
+
+std::optional<RoutedName> GatewayImpl::resolve_name_cached(const ClientSession& session, ListKind kind,
+                                                           std::string_view exposed) const {
+  auto routed = route_by_prefix(config_.upstreams, exposed);
+  if (!routed || open_upstream(session, routed->upstream) == nullptr) return std::nullopt;
+  const auto& cached = session.upstreams[routed->upstream].catalog[slot_of(kind)];
+  if (!cached || !catalog_has(*cached, kind, routed->name)) return std::nullopt;
+  return routed;
+}
+
 asio::awaitable<core::Result<upstream::Session*>> GatewayImpl::ensure_upstream(const SessionPtr& session,
                                                                                std::size_t index) {
   auto& slot = session->upstreams[index];

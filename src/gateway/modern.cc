@@ -255,15 +255,30 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
                "Bulkhead gateway: tools and prompts are exposed as <upstream>__<name>; resources keep their URIs.");
     response = mcp::make_result(id, std::move(result));
   } else {
+    const bool may_need_input = method == "tools/call" || method == "prompts/get" || method == "resources/read";
     // Strip the envelope before anything goes upstream; keep progressToken and other keys.
     if (json::Value* m = message.params.find("_meta")) {
       if (const std::string* level = m->find_string(kMetaLogLevel)) reply.log_threshold = log_level_rank(*level);
+      if (json::Value* client_caps = m->find(kMetaCapabilities); client_caps && may_need_input) {
+        reply.input_capabilities = std::move(*client_caps);  // what the input_required bridge may ask
+      }
       for (auto key : {kMetaVersion, kMetaCapabilities, kMetaClientInfo, kMetaLogLevel}) m->erase(key);
       if (m->as_object().empty()) message.params.erase("_meta");
     }
+    if (may_need_input) {
+      const std::string* target = mcp::param_string(message, method == "resources/read" ? "uri" : "name");
+      if (target != nullptr) reply.input_target = *target;
+    }
+    // inputResponses/requestState belong to the gateway (a parked call), never to the upstream.
+    json::Value input_responses;
+    json::Value request_state;
+    if (json::Value* v = message.params.find("inputResponses")) input_responses = std::move(*v);
+    if (json::Value* v = message.params.find("requestState")) request_state = std::move(*v);
     message.params.erase("inputResponses");
     message.params.erase("requestState");
-    if (auto kind = list_kind_of_method(method)) {
+    if (may_need_input && !request_state.is_null()) {
+      response = co_await resume_bridged(session, message, reply, request_state, input_responses);
+    } else if (auto kind = list_kind_of_method(method)) {
       response = co_await aggregate(session, *kind, std::move(message), reply);
     } else if (method == "tools/call") {
       response = co_await route_by_name(session, ListKind::tools, std::move(message), reply);
@@ -277,6 +292,7 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
   }
   response.id = id;
   if (response.kind == mcp::Message::Kind::response) {
+    mcp::materialize_result(response);
     decorate_modern_result(method, response.result);
   } else if (method == "resources/read") {
     // 2026-07-28 reports an unknown resource as -32602 with data.uri.
@@ -292,7 +308,9 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
 void GatewayImpl::decorate_modern_result(std::string_view method, json::Value& result) {
   if (!result.is_object()) result = json::Value::object();
   if (result.find("resultType") == nullptr) result.set("resultType", "complete");
-  if (cacheable(method)) {
+  const std::string* result_type = result.find_string("resultType");
+  const bool input_required = result_type != nullptr && *result_type == "input_required";
+  if (cacheable(method) && !input_required) {  // input_required results carry no cache fields (§6)
     if (result.find("ttlMs") == nullptr) result.set("ttlMs", 0);
     if (result.find("cacheScope") == nullptr) result.set("cacheScope", "private");
   }

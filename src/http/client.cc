@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <unordered_map>
 
@@ -22,12 +23,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "http/detail/text.h"
 #include "http/detail/url.h"
@@ -73,13 +70,33 @@ constexpr std::size_t kSseChunk = 16 * 1024;
 
 auto redirect(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
+using SteadyClock = std::chrono::steady_clock;
+// A connection given back to the pool less than this long ago is reused without probing it first (the probe is a
+// syscall per request). A server that closed it in between is caught by the retry of a reused connection that
+// fails before any response byte.
+constexpr auto kProbeIdleAfter = std::chrono::milliseconds(1);
+constexpr std::size_t kMaxCachedRoutes = 256;
+
+struct IdleList;
+
 struct PooledConnection {
-  explicit PooledConnection(const asio::any_io_executor& executor, std::string pool_key)
-      : socket(executor), key(std::move(pool_key)) {}
+  PooledConnection(const asio::any_io_executor& executor, IdleList* home) : socket(executor), idle_list(home) {}
   tcp::socket socket;
   std::unique_ptr<ssl::stream<tcp::socket&>> tls;  // https only; wraps `socket`
   boost::beast::flat_buffer buffer;
-  std::string key;
+  IdleList* idle_list;  // the pool's list for this scheme and authority
+  SteadyClock::time_point released{};
+};
+
+struct IdleList {
+  std::vector<std::unique_ptr<PooledConnection>> connections;
+};
+
+// A URL parsed once, with the idle list of its scheme and authority (routes and lists live as long as the pool).
+struct Route {
+  std::string url;
+  detail::Url parsed;
+  IdleList* idle = nullptr;
 };
 
 // Per-request state shared with the deadline timer and the cancel callback (both run on the request's executor).
@@ -88,6 +105,7 @@ struct Exchange {
   tcp::resolver* resolver = nullptr;
   bool timed_out = false;
   bool cancelled = false;
+  bool drain_expired = false;  // the stream did not end within ClientRequest::drain_after_stop
 
   void abort() {
     if (resolver != nullptr) resolver->cancel();
@@ -113,9 +131,34 @@ struct Pool {
   asio::any_io_executor executor;
   Client::Options options;
   std::mutex mu;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<PooledConnection>>> idle;
+  std::unordered_map<std::string, std::unique_ptr<IdleList>> idle;  // by "scheme://authority"
+  std::vector<std::unique_ptr<Route>> routes;                       // most recently added last
+  std::vector<std::unique_ptr<Route>> retired;                      // evicted from `routes`, may still be in use
   std::optional<ssl::context> tls;  // built on first https use
   std::string tls_error;
+
+  // The parsed form of `url` (cached: a gateway sends to a few URLs over and over); null when invalid.
+  const Route* route(const std::string& url) {
+    std::lock_guard lock(mu);
+    for (const auto& r : routes) {
+      if (r->url == url) return r.get();
+    }
+    auto parsed = detail::parse_url(url);
+    if (!parsed) return nullptr;
+    if (routes.size() >= kMaxCachedRoutes) {
+      // Many distinct URLs: keep a bounded cache. Routes handed out stay valid, so they move to `retired`.
+      retired.push_back(std::move(routes.front()));
+      routes.erase(routes.begin());
+    }
+    auto r = std::make_unique<Route>();
+    r->url = url;
+    r->parsed = std::move(*parsed);
+    auto& list = idle[(r->parsed.tls ? "https://" : "http://") + r->parsed.authority];
+    if (!list) list = std::make_unique<IdleList>();
+    r->idle = list.get();
+    routes.push_back(std::move(r));
+    return routes.back().get();
+  }
 
   core::Result<ssl::context*> tls_context() {
     std::lock_guard lock(mu);
@@ -140,18 +183,18 @@ struct Pool {
     return &*tls;
   }
 
-  std::unique_ptr<PooledConnection> acquire(const std::string& key) {
+  std::unique_ptr<PooledConnection> acquire(IdleList& from) {
     std::vector<std::unique_ptr<PooledConnection>> dead;  // closed outside the lock
     std::unique_ptr<PooledConnection> found;
+    const auto now = SteadyClock::now();
     {
       std::lock_guard lock(mu);
-      auto it = idle.find(key);
-      if (it == idle.end()) return nullptr;
-      auto& list = it->second;
+      auto& list = from.connections;
       while (!list.empty()) {
         auto c = std::move(list.back());
         list.pop_back();
-        if (idle_socket_alive(c->socket) && c->buffer.size() == 0) {
+        const bool fresh = now - c->released < kProbeIdleAfter && c->socket.is_open();
+        if (c->buffer.size() == 0 && (fresh || idle_socket_alive(c->socket))) {
           found = std::move(c);
           break;
         }
@@ -163,42 +206,53 @@ struct Pool {
 
   void release(std::unique_ptr<PooledConnection> c) {
     if (c->buffer.size() != 0) return;  // unsolicited bytes after the response: not reusable
+    c->released = SteadyClock::now();
     std::lock_guard lock(mu);
-    auto& list = idle[c->key];
+    auto& list = c->idle_list->connections;
     if (list.size() < options.max_idle_per_host) list.push_back(std::move(c));
   }
 
   void clear() {
-    std::unordered_map<std::string, std::vector<std::unique_ptr<PooledConnection>>> drop;
+    std::vector<std::unique_ptr<PooledConnection>> drop;
     std::lock_guard lock(mu);
-    drop.swap(idle);
+    for (auto& [key, list] : idle) {
+      for (auto& c : list->connections) drop.push_back(std::move(c));
+      list->connections.clear();
+    }
   }
+
 };
 
 bool method_has_body(std::string_view method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
 }
 
+void append_header_lines(const Headers& headers, std::string& out) {
+  for (const auto& [name, value] : headers.all()) {
+    if (!detail::valid_header_name(name) || !detail::valid_header_value(value)) continue;
+    if (detail::iequals(name, "host") || detail::iequals(name, "content-length") ||
+        detail::iequals(name, "transfer-encoding") || detail::iequals(name, "connection")) {
+      continue;
+    }
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+}
+
 std::string serialize_head(const ClientRequest& req, const detail::Url& url) {
   std::string head;
-  head.reserve(256 + req.headers.all().size() * 48);
+  head.reserve(96 + url.target.size() + url.host_header.size() + (req.header_lines ? req.header_lines->size() : 0) +
+               req.headers.all().size() * 48);
   head += req.method;
   head += ' ';
   head += url.target;
   head += " HTTP/1.1\r\nHost: ";
   head += url.host_header;
   head += "\r\n";
-  for (const auto& [name, value] : req.headers.all()) {
-    if (!detail::valid_header_name(name) || !detail::valid_header_value(value)) continue;
-    if (detail::iequals(name, "host") || detail::iequals(name, "content-length") ||
-        detail::iequals(name, "transfer-encoding") || detail::iequals(name, "connection")) {
-      continue;
-    }
-    head += name;
-    head += ": ";
-    head += value;
-    head += "\r\n";
-  }
+  if (req.header_lines) head += *req.header_lines;
+  append_header_lines(req.headers, head);
   if (!req.body.empty() || method_has_body(req.method)) {
     head += "Content-Length: ";
     detail::append_decimal(head, req.body.size());
@@ -273,6 +327,7 @@ struct AttemptContext {
   const std::string& head;
   SseCallback& on_event;
   Exchange& exchange;
+  const std::shared_ptr<Exchange>& exchange_owner;  // for timer handlers, which may run after the exchange
   asio::steady_timer& deadline;
   bool has_deadline;
 };
@@ -293,6 +348,93 @@ std::unexpected<core::Error> exchange_failure(const Exchange& exchange, const st
                     "upstream " + where + ": " + std::string(what) + " failed: " + ec.message());
 }
 
+// Parses one response straight into a ClientResponse: status, headers (when kept), and the body — appended to
+// ClientResponse::body, or for an event stream fed to an SseParser whose events the caller collects.
+class ResponseParser final : public bhttp::basic_parser<false> {
+  using beast_view = boost::beast::string_view;
+
+ public:
+  ResponseParser(ClientResponse& response, bool keep_headers) : response_(response), keep_headers_(keep_headers) {}
+
+  // After the header: the body is an event stream whose events go to `events` (the body is then not kept).
+  void stream_events(std::vector<SseEvent>& events) { events_ = &events; }
+  [[nodiscard]] bool event_stream_type() const noexcept { return sse_type_; }
+  [[nodiscard]] std::size_t fed_since_event() const noexcept { return since_event_; }
+
+ private:
+  void on_request_impl(bhttp::verb, beast_view, beast_view, int, error_code&) override {}
+  void on_response_impl(int code, beast_view, int, error_code&) override { response_.status = code; }
+  void on_field_impl(bhttp::field field, beast_view name, beast_view value, error_code&) override {
+    if (keep_headers_) response_.headers.add(std::string_view(name), std::string_view(value));
+    if (field == bhttp::field::content_type && !saw_content_type_) {  // the first Content-Type decides
+      saw_content_type_ = true;
+      sse_type_ = detail::istarts_with(std::string_view(value), "text/event-stream");
+    }
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length && events_ == nullptr) response_.body.reserve(static_cast<std::size_t>(*length));  // within body_limit
+  }
+  std::size_t on_body_impl(beast_view body, error_code&) override { return take(body); }
+  void on_chunk_header_impl(std::uint64_t, beast_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast_view body, error_code&) override { return take(body); }
+  void on_finish_impl(error_code&) override {}
+
+  std::size_t take(beast_view body) {
+    if (events_ == nullptr) {
+      response_.body.append(body.data(), body.size());
+    } else {
+      const std::size_t before = events_->size();
+      sse_.feed(std::string_view(body.data(), body.size()), *events_);
+      since_event_ = events_->size() == before ? since_event_ + body.size() : 0;
+    }
+    return body.size();
+  }
+
+  ClientResponse& response_;
+  bool keep_headers_;
+  bool saw_content_type_ = false;
+  bool sse_type_ = false;
+  std::vector<SseEvent>* events_ = nullptr;
+  SseParser sse_;
+  std::size_t since_event_ = 0;  // body bytes fed since the last complete event
+};
+
+struct NothingBeforeRead {
+  void operator()() const noexcept {}
+};
+
+// Feeds the connection's buffered bytes to `parser`, reading more as needed, until the header (or the whole
+// message) is parsed — or, with `events`, until at least one event is complete. Buffered bytes are parsed in place;
+// `before_read` runs before each wait for more bytes from the socket.
+template <class Stream, class BeforeRead = NothingBeforeRead>
+asio::awaitable<error_code> read_response(Stream& stream, PooledConnection& conn, ResponseParser& parser,
+                                          bool header_only, const std::vector<SseEvent>* events = nullptr,
+                                          BeforeRead before_read = {}) {
+  error_code ec;
+  for (;;) {
+    if (header_only ? parser.is_header_done() : parser.is_done()) co_return error_code{};
+    if (events != nullptr && !events->empty()) co_return error_code{};
+    if (conn.buffer.size() != 0) {
+      const std::size_t used = parser.put(conn.buffer.data(), ec);
+      conn.buffer.consume(used);
+      if (!ec && used != 0) continue;
+      if (ec && ec != bhttp::error::need_more) co_return ec;
+      ec = {};
+    }
+    before_read();
+    const std::size_t n = co_await stream.async_read_some(conn.buffer.prepare(kSseChunk), redirect(ec));
+    conn.buffer.commit(n);
+    if (ec == asio::error::eof) {
+      if (!parser.got_some()) co_return error_code(bhttp::error::end_of_stream);
+      ec = {};
+      parser.put_eof(ec);
+      co_return ec;  // done (a body delimited by the close), or partial_message
+    }
+    if (ec) co_return ec;
+  }
+}
+
 template <class Stream>
 asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& conn, bool reused,
                                            AttemptContext& ctx) {
@@ -309,76 +451,83 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     co_return outcome;
   }
 
-  bhttp::response_parser<bhttp::empty_body> parser;
+  ClientResponse response;
+  ResponseParser parser(response, ctx.req.keep_response_headers);
   parser.header_limit(kResponseHeaderLimit);
   parser.body_limit(ctx.pool.options.max_response_bytes);
   if (ctx.req.method == "HEAD") parser.skip(true);
-  co_await bhttp::async_read_header(stream, conn.buffer, parser, redirect(ec));
+  ec = co_await read_response(stream, conn, parser, /*header_only=*/true);
   if (ec) {
     const bool nothing_received =
-        conn.buffer.size() == 0 && (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-                                    ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+        !parser.got_some() && conn.buffer.size() == 0 &&
+        (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe);
     outcome.retry = reused && nothing_received && !exchange.timed_out && !exchange.cancelled;
     outcome.result = exchange_failure(exchange, where, "read response", ec);
     co_return outcome;
   }
 
-  ClientResponse response;
-  const auto& header = parser.get();
-  response.status = static_cast<int>(header.result_int());
-  for (const auto& field : header) {
-    response.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  const bool sse = detail::istarts_with(header[bhttp::field::content_type], "text/event-stream");
-
-  if (sse && ctx.on_event) {
+  if (parser.event_stream_type() && ctx.on_event) {
     response.is_sse = true;
-    if (ctx.has_deadline) ctx.deadline.cancel();  // the timeout covered the time to the first byte only
-    bhttp::response_parser<bhttp::buffer_body> body_parser(std::move(parser));
-    body_parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
-    SseParser sse_parser;
+    // The timeout covered the time to the first byte only, unless the caller wants it to bound the stream.
+    if (ctx.has_deadline && !ctx.req.timeout_covers_stream) ctx.deadline.cancel();
+    parser.body_limit(boost::none);  // streams are unbounded; single events are bounded below
     std::vector<SseEvent> events;
-    // Not zero-filled: only the bytes the parser reports as read are looked at.
-    const std::unique_ptr<char[]> chunk = std::make_unique_for_overwrite<char[]>(kSseChunk);
-    std::size_t since_event = 0;
+    parser.stream_events(events);
     bool stopped = false;
-    while (!body_parser.is_done()) {
-      body_parser.get().body().data = chunk.get();
-      body_parser.get().body().size = kSseChunk;
-      co_await bhttp::async_read_some(stream, conn.buffer, body_parser, redirect(ec));
-      if (ec == bhttp::error::need_buffer) ec = {};
-      const std::size_t n = kSseChunk - body_parser.get().body().size;
-      if (n > 0) sse_parser.feed(std::string_view(chunk.get(), n), events);
-      since_event = events.empty() ? since_event + n : 0;
+    bool draining = false;      // on_event has what it needs; the rest of the stream is read for reuse
+    bool drain_armed = false;
+    // The end of a drained stream not yet received is waited for at most drain_after_stop (the timer is set only
+    // when the socket must be read again: a stream that ends in the bytes at hand needs none).
+    auto arm_drain = [&] {
+      if (!draining || drain_armed) return;
+      drain_armed = true;
+      const auto until = SteadyClock::now() + ctx.req.drain_after_stop;
+      ctx.deadline.expires_at(ctx.has_deadline && ctx.req.timeout_covers_stream ? std::min(until, ctx.deadline.expiry())
+                                                                                 : until);
+      ctx.deadline.async_wait([exchange = ctx.exchange_owner](error_code wait_ec) {
+        if (wait_ec) return;
+        exchange->drain_expired = true;
+        exchange->abort();
+      });
+    };
+    while (!parser.is_done()) {
+      ec = co_await read_response(stream, conn, parser, /*header_only=*/false, &events, std::ref(arm_drain));
       for (auto& event : events) {
-        if (!co_await ctx.on_event(std::move(event))) {
-          stopped = true;
-          break;
+        const bool more = co_await ctx.on_event(std::move(event));
+        if (!more && !draining) {
+          if (ctx.req.drain_after_stop.count() <= 0) {
+            stopped = true;
+            break;
+          }
+          draining = true;
         }
         if (exchange.cancelled) break;
       }
       events.clear();
-      if (stopped || exchange.cancelled) break;
+      if (stopped || exchange.cancelled || exchange.drain_expired) break;
       if (ec) {
-        if (ec == bhttp::error::partial_message || ec == asio::error::eof) break;  // stream cut: it ends
+        if (ec == bhttp::error::partial_message || draining) break;  // stream cut: it ends
         outcome.result = exchange_failure(exchange, where, "read event stream", ec);
         co_return outcome;
       }
-      if (since_event > ctx.pool.options.max_response_bytes) {
+      if (parser.fed_since_event() > ctx.pool.options.max_response_bytes) {
         outcome.result = core::fail(core::Reason::upstream_unavailable,
                                     "upstream " + where + ": event stream event exceeds size limit");
         co_return outcome;
       }
     }
-    outcome.reusable = body_parser.is_done() && body_parser.get().keep_alive() && !stopped && !exchange.cancelled &&
-                       !exchange.timed_out;
+    outcome.reusable = parser.is_done() && parser.keep_alive() && !stopped && !exchange.cancelled &&
+                       !exchange.timed_out && !exchange.drain_expired;
+    if (exchange.timed_out && ctx.req.timeout_covers_stream && !draining) {
+      outcome.result = core::fail(core::Reason::upstream_timeout, "upstream " + where + " timed out (event stream)");
+      co_return outcome;
+    }
     outcome.result = std::move(response);
     co_return outcome;
   }
 
-  bhttp::response_parser<bhttp::string_body> body_parser(std::move(parser));
-  body_parser.body_limit(ctx.pool.options.max_response_bytes);
-  co_await bhttp::async_read(stream, conn.buffer, body_parser, redirect(ec));
+  ec = co_await read_response(stream, conn, parser, /*header_only=*/false);
   if (ec) {
     if (ec == bhttp::error::body_limit) {
       outcome.result = core::fail(core::Reason::upstream_unavailable,
@@ -389,8 +538,7 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
     }
     co_return outcome;
   }
-  response.body = std::move(body_parser.get().body());
-  outcome.reusable = body_parser.get().keep_alive() && !exchange.timed_out && !exchange.cancelled;
+  outcome.reusable = parser.keep_alive() && !exchange.timed_out && !exchange.cancelled;
   outcome.result = std::move(response);
   co_return outcome;
 }
@@ -398,8 +546,9 @@ asio::awaitable<AttemptOutcome> attempt_on(Stream& stream, PooledConnection& con
 asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Pool> pool, ClientRequest req,
                                                               SseCallback on_event,
                                                               std::shared_ptr<CancelSignal> cancel) {
-  auto url = detail::parse_url(req.url);
-  if (!url) co_return core::fail(core::Reason::upstream_unavailable, "invalid upstream URL");
+  const Route* route = pool->route(req.url);
+  if (route == nullptr) co_return core::fail(core::Reason::upstream_unavailable, "invalid upstream URL");
+  const detail::Url* url = &route->parsed;
   if (!valid_method(req.method)) co_return core::fail(core::Reason::internal_error, "invalid HTTP method");
   const std::string& where = url->authority;
   ssl::context* tls_context = nullptr;
@@ -408,8 +557,6 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
     if (!ctx) co_return std::unexpected(ctx.error());
     tls_context = *ctx;
   }
-  const std::string pool_key = (url->tls ? "https://" : "http://") + where;
-
   const auto executor = co_await asio::this_coro::executor;
   auto exchange = std::make_shared<Exchange>();
   CancelRegistration registration;
@@ -439,18 +586,18 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
   } cleanup{deadline, *exchange};
 
   const std::string head = serialize_head(req, *url);
-  AttemptContext ctx{*pool, req, *url, head, on_event, *exchange, deadline, has_deadline};
+  AttemptContext ctx{*pool, req, *url, head, on_event, *exchange, exchange, deadline, has_deadline};
   error_code ec;
 
   core::Result<ClientResponse> final_result = core::fail(core::Reason::internal_error, "no result");
   bool have_result = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(pool_key) : nullptr;
+    std::unique_ptr<PooledConnection> conn = attempt == 0 ? pool->acquire(*route->idle) : nullptr;
     const bool reused = conn != nullptr;
     if (conn) {
       exchange->connection = conn.get();
     } else {
-      conn = std::make_unique<PooledConnection>(pool->executor, pool_key);
+      conn = std::make_unique<PooledConnection>(pool->executor, route->idle);
       exchange->connection = conn.get();
       if (exchange->timed_out || exchange->cancelled) {
         co_return exchange_failure(*exchange, where, "connect", asio::error::operation_aborted);
@@ -508,6 +655,12 @@ asio::awaitable<core::Result<ClientResponse>> ClientImpl::run(std::shared_ptr<Po
 }
 
 }  // namespace
+
+std::string serialize_header_lines(const Headers& headers) {
+  std::string lines;
+  append_header_lines(headers, lines);
+  return lines;
+}
 
 std::unique_ptr<Client> Client::create(asio::any_io_executor executor, Options options) {
   return std::make_unique<ClientImpl>(std::move(executor), std::move(options));

@@ -6,20 +6,56 @@
 
 namespace bulkhead::http {
 
-void Headers::add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+Headers& Headers::operator=(const Headers& other) {
+  if (this != &other) {
+    clear();
+    for (const auto& [name, value] : other.all()) add(name, value);
+  }
+  return *this;
+}
+
+void Headers::add(std::string_view name, std::string_view value) {
+  if (size_ < items_.size()) {
+    items_[size_].first.assign(name);
+    items_[size_].second.assign(value);
+  } else {
+    items_.emplace_back(std::string(name), std::string(value));
+  }
+  ++size_;
+}
 
 void Headers::set(std::string_view name, std::string value) {
   remove(name);
-  items_.emplace_back(std::string(name), std::move(value));
+  if (size_ < items_.size()) {
+    items_[size_].first.assign(name);
+    items_[size_].second = std::move(value);
+    ++size_;
+  } else {
+    items_.emplace_back(std::string(name), std::move(value));
+    ++size_;
+  }
 }
 
 void Headers::remove(std::string_view name) {
-  std::erase_if(items_, [name](const auto& item) { return detail::iequals(item.first, name); });
+  const auto live_end = items_.begin() + static_cast<std::ptrdiff_t>(size_);
+  // Kept items move forward in order; removed ones end up behind size_, where their storage is reused.
+  auto out = items_.begin();
+  for (auto it = items_.begin(); it != live_end; ++it) {
+    if (detail::iequals(it->first, name)) continue;
+    if (out != it) std::swap(*out, *it);
+    ++out;
+  }
+  size_ = static_cast<std::size_t>(out - items_.begin());
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
-  for (const auto& [key, value] : items_) {
-    if (detail::iequals(key, name)) return std::string_view(value);
+  if (name.empty()) return std::nullopt;
+  // Length and first letter rule out almost every other header; a name spelled exactly as asked (the usual
+  // case) is found by a plain comparison.
+  const char first = detail::ascii_lower(name.front());
+  for (const auto& [key, value] : all()) {
+    if (key.size() != name.size() || detail::ascii_lower(key.front()) != first) continue;
+    if (std::string_view(key) == name || detail::iequals(key, name)) return std::string_view(value);
   }
   return std::nullopt;
 }

@@ -2,7 +2,7 @@
 // client (JSON and SSE responses), both on Boost.Beast with C++20 coroutines (asio::awaitable).
 //
 // Threading: a Server and a Client run on the executors they are given. Handlers run as coroutines on the
-// connection's strand; a ResponseStream is used only from its own handler coroutine. Lifetime: a Server must
+// connection's strand (on the io_context itself with ServerOptions::single_threaded); a ResponseStream is used only from its own handler coroutine. Lifetime: a Server must
 // outlive its io_context's run(); stop() closes listeners, then waits for in-flight handlers up to a deadline.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,17 +27,33 @@ namespace bulkhead::http {
 
 namespace asio = boost::asio;
 
-// Header list with case-insensitive lookup; order preserved.
+// Header list with case-insensitive lookup; order preserved. clear() keeps the storage of the strings, so a list
+// refilled for every request on a connection stops allocating once warm.
 class Headers {
  public:
-  void add(std::string name, std::string value);
+  using Item = std::pair<std::string, std::string>;
+  Headers() = default;
+  Headers(const Headers& other) : items_(other.all().begin(), other.all().end()), size_(other.size_) {}
+  Headers& operator=(const Headers& other);
+  Headers(Headers&& other) noexcept : items_(std::move(other.items_)), size_(std::exchange(other.size_, 0)) {}
+  Headers& operator=(Headers&& other) noexcept {
+    if (this != &other) {
+      items_ = std::move(other.items_);
+      size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+  }
+
+  void add(std::string_view name, std::string_view value);
   void set(std::string_view name, std::string value);  // replaces all of that name
   void remove(std::string_view name);
+  void clear() noexcept { size_ = 0; }
   [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const;  // first match
-  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& all() const noexcept { return items_; }
+  [[nodiscard]] std::span<const Item> all() const noexcept { return {items_.data(), size_}; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  std::vector<Item> items_;  // [0, size_) are the headers; the rest is storage kept for reuse
+  std::size_t size_ = 0;
 };
 
 struct Request {
@@ -102,6 +119,9 @@ struct ServerOptions {
   std::optional<TlsOptions> tls;
   // Called for 413 and malformed HTTP so the caller can shape the body (JSON-RPC error); may be empty.
   std::function<Response(core::Reason, std::string_view message)> error_response;
+  // The io_context is run by one thread only: connections then use its executor directly instead of a strand
+  // each (no strand queue and mutex per completion).
+  bool single_threaded = false;
 };
 
 class Server {
@@ -118,12 +138,27 @@ class Server {
   [[nodiscard]] virtual std::size_t open_connections() const = 0;
 };
 
+// Header lines ("Name: value\r\n" each) serialized once for many requests that share them (ClientRequest::
+// header_lines). Invalid names or values and the framing headers the client sets itself (Host, Content-Length,
+// Transfer-Encoding, Connection) are dropped, as they are from ClientRequest::headers.
+[[nodiscard]] std::string serialize_header_lines(const Headers& headers);
+
 struct ClientRequest {
   std::string method = "POST";
   std::string url;  // http://host:port/path (https:// supported when built with TLS)
   Headers headers;
+  // Prepared lines (serialize_header_lines) sent before `headers`; shared so one block serves many requests.
+  std::shared_ptr<const std::string> header_lines;
   std::string body;
-  std::chrono::milliseconds timeout{30'000};  // whole exchange for non-SSE; time to first byte for SSE
+  // Whole exchange for non-SSE; for SSE the time to the first byte, or the whole stream when
+  // `timeout_covers_stream` (the request then fails with upstream_timeout when the deadline cuts the stream).
+  std::chrono::milliseconds timeout{30'000};
+  bool timeout_covers_stream = false;
+  bool keep_response_headers = true;  // false: ClientResponse::headers stays empty (saves copying them)
+  // SSE: once on_event returned false, the rest of the stream is still read (its events still go to on_event,
+  // whose answer no longer matters) for at most this long, so the connection can be reused when the server ends
+  // the stream promptly; the response is returned normally either way. 0: stop reading and close at once.
+  std::chrono::milliseconds drain_after_stop{0};
 };
 
 struct ClientResponse {
@@ -133,7 +168,8 @@ struct ClientResponse {
   bool is_sse = false;  // body was text/event-stream (events went to the callback)
 };
 
-// Called for each SSE event as it arrives. Return false to stop reading (the connection is then closed).
+// Called for each SSE event as it arrives. Return false to stop reading (the connection is then closed, unless
+// ClientRequest::drain_after_stop lets the stream finish).
 using SseCallback = std::function<asio::awaitable<bool>(SseEvent)>;
 
 // Cancels a running request (e.g. a long-lived GET SSE stream) from any thread.

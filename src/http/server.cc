@@ -24,10 +24,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/status.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "http/detail/text.h"
 #include "http/http.h"
@@ -101,6 +99,58 @@ void append_user_headers(std::string& out, const Headers& headers, bool sse) {
     out += "\r\n";
   }
 }
+
+// Parses one request straight into a Request (method, target, headers, body), reusing its storage: no field
+// container of its own, nothing copied afterwards.
+class RequestParser final : public bhttp::basic_parser<true> {
+  using beast_view = boost::beast::string_view;
+
+ public:
+  explicit RequestParser(Request& request) : request_(request) {
+    request_.headers.clear();
+    request_.body.clear();
+  }
+  [[nodiscard]] int version() const noexcept { return version_; }
+  [[nodiscard]] bhttp::verb method() const noexcept { return method_; }
+  [[nodiscard]] bool expects_continue() const noexcept { return expect_continue_; }
+
+ private:
+  void on_request_impl(bhttp::verb method, beast_view method_text, beast_view target, int version,
+                       error_code&) override {
+    request_.method.assign(method_text.data(), method_text.size());
+    request_.target.assign(target.data(), target.size());
+    method_ = method;
+    version_ = version;
+  }
+  void on_response_impl(int, beast_view, int, error_code&) override {}
+  void on_field_impl(bhttp::field field, beast_view name, beast_view value, error_code&) override {
+    request_.headers.add(std::string_view(name), std::string_view(value));
+    if (field == bhttp::field::expect && !saw_expect_) {  // the first Expect decides, as msg[field] did
+      saw_expect_ = true;
+      expect_continue_ = detail::iequals(std::string_view(value), "100-continue");
+    }
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) request_.body.reserve(static_cast<std::size_t>(*length));  // bounded by body_limit already
+  }
+  std::size_t on_body_impl(beast_view body, error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast_view body, error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  Request& request_;
+  bhttp::verb method_ = bhttp::verb::unknown;
+  int version_ = 11;
+  bool saw_expect_ = false;
+  bool expect_continue_ = false;
+};
 
 class ConnectionControl {
  public:
@@ -366,10 +416,10 @@ class Connection final : public ConnectionControl,
         buffer_.commit(n);
       }
       deadline_ = SteadyClock::now() + options_.header_timeout;
-      bhttp::request_parser<bhttp::string_body> parser;
+      RequestParser parser(request_);
       parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
       parser.body_limit(options_.max_body_bytes);
-      co_await bhttp::async_read_header(stream_, buffer_, parser, redirect(ec));
+      ec = co_await read_until(parser, /*header_only=*/true);
       if (ec) {
         if (ec == bhttp::error::header_limit) {
           co_await reject(431, core::Reason::invalid_request, "request header too large");
@@ -380,17 +430,16 @@ class Connection final : public ConnectionControl,
         }
         co_return;
       }
-      auto& msg = parser.get();
       if (const auto length = parser.content_length(); length && *length > options_.max_body_bytes) {
         co_await reject(413, core::Reason::body_too_large, "request body too large");
         co_return;
       }
       if (!parser.is_done()) {
-        if (msg.version() >= 11 && detail::iequals(msg[bhttp::field::expect], "100-continue")) {
+        if (parser.version() >= 11 && parser.expects_continue()) {
           if (!co_await write("HTTP/1.1 100 Continue\r\n\r\n", {})) co_return;
         }
         deadline_ = SteadyClock::now() + options_.idle_timeout;
-        co_await bhttp::async_read(stream_, buffer_, parser, redirect(ec));
+        ec = co_await read_until(parser, /*header_only=*/false);
         if (ec) {
           if (ec == bhttp::error::body_limit) {
             co_await reject(413, core::Reason::body_too_large, "request body too large");
@@ -402,21 +451,15 @@ class Connection final : public ConnectionControl,
       }
       deadline_ = kNoDeadline;
 
-      request_.method.assign(msg.method_string());
-      request_.target.assign(msg.target());
-      request_.headers = Headers{};
-      for (const auto& field : msg) {
-        request_.headers.add(std::string(field.name_string()), std::string(field.value()));
-      }
-      request_.body = std::move(msg.body());
+      // The parser filled request_'s method, target, headers and body.
       request_.remote_address = remote_address;
       request_.local_address = local_address;
       request_.local_is_loopback = local_is_loopback;
       request_.peer_certificates_der = peer_chain_;
 
-      keep_alive_ = msg.keep_alive();
-      http10_ = msg.version() < 11;
-      head_ = msg.method() == bhttp::verb::head;
+      keep_alive_ = parser.keep_alive();
+      http10_ = parser.version() < 11;
+      head_ = parser.method() == bhttp::verb::head;
       responded_ = sse_started_ = sse_finished_ = chunked_ = false;
       phase_ = Phase::handling;
 
@@ -436,6 +479,31 @@ class Connection final : public ConnectionControl,
       }
       co_await stop_monitor();
       if (!keep_alive_ || write_failed_ || peer_closed_ || stop_requested_ || force_closed_) co_return;
+    }
+  }
+
+  // Feeds buffered bytes to `parser`, reading more as needed, until the header (or the whole message) is parsed.
+  // The bytes already buffered are parsed in place: no read (and no async operation) unless they run out.
+  asio::awaitable<error_code> read_until(RequestParser& parser, bool header_only) {
+    error_code ec;
+    for (;;) {
+      if (header_only ? parser.is_header_done() : parser.is_done()) co_return error_code{};
+      if (buffer_.size() != 0) {
+        const std::size_t used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (!ec && used != 0) continue;
+        if (ec && ec != bhttp::error::need_more) co_return ec;
+        ec = {};
+      }
+      const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), redirect(ec));
+      buffer_.commit(n);
+      if (ec == asio::error::eof) {
+        if (!parser.got_some()) co_return error_code(bhttp::error::end_of_stream);
+        ec = {};
+        parser.put_eof(ec);
+        co_return ec;  // done, or partial_message
+      }
+      if (ec) co_return ec;
     }
   }
 
@@ -623,7 +691,7 @@ asio::awaitable<void> ServerState::accept_loop(std::shared_ptr<ServerState> self
   auto& acceptor = *self->acceptors[index];
   asio::steady_timer backoff(self->strand);
   for (;;) {
-    tcp::socket socket(asio::make_strand(self->io));
+    tcp::socket socket = self->options.single_threaded ? tcp::socket(self->io) : tcp::socket(asio::make_strand(self->io));
     error_code ec;
     co_await acceptor.async_accept(socket, redirect(ec));
     if (self->stopping.load() || !acceptor.is_open()) break;

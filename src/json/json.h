@@ -95,6 +95,21 @@ struct ParseLimits {
 // Integers outside int64/uint64 become the nearest double; numbers beyond double range are an error.
 [[nodiscard]] std::expected<Value, ParseError> parse(std::string_view text, const ParseLimits& limits = {});
 
+// The checks of parse() (syntax, UTF-8, limits, duplicate names, number range) without building a Value: for text
+// that is forwarded as it is.
+[[nodiscard]] std::expected<void, ParseError> validate(std::string_view text, const ParseLimits& limits = {});
+
+// One top-level member of an object as text. `key` is the name between its quotes with escapes left as written
+// (`key_escaped` tells whether it has any); `value` is the member's JSON text. Both point into the document.
+struct RawMember {
+  std::string_view key;
+  bool key_escaped = false;
+  std::string_view value;
+};
+// Splits `text` — a document validate() accepted — into its top-level members, in order. False when the document
+// is not an object. Linear in the size of `text`; nothing is decoded or copied.
+[[nodiscard]] bool split_object(std::string_view text, std::vector<RawMember>& members);
+
 // Compact serialization (no spaces). Strings are escaped per RFC 8259 (\" \\ \b \f \n \r \t, other control
 // characters as \u00xx); well-formed non-ASCII UTF-8 passes through, malformed bytes become U+FFFD.
 // Doubles use the shortest round-trip form ("5.0" for integral values, so they read back as doubles);

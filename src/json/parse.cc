@@ -2,6 +2,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -23,6 +24,85 @@ dom::parser& thread_parser() {
   thread_local dom::parser parser;
   return parser;
 }
+
+// Duplicate names are refused (RFC 8259 leaves them undefined; parsers disagree on which one wins, and a
+// gateway that checks the first while the server uses the last would be bypassed). `name(i)` is member i's name.
+template <class NameOf>
+bool has_duplicates(std::size_t n, NameOf name) {
+  if (n < 2) return false;
+  if (n <= kSmallObjectMembers) {
+    for (std::size_t i = 1; i < n; ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (name(i) == name(j)) return true;
+      }
+    }
+    return false;
+  }
+  std::vector<std::string_view> names;
+  names.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) names.emplace_back(name(i));
+  std::sort(names.begin(), names.end());
+  return std::adjacent_find(names.begin(), names.end()) != names.end();
+}
+
+// The checks of Converter without building anything (validate()).
+class Checker {
+ public:
+  explicit Checker(std::size_t max_depth) : max_depth_(max_depth) {}
+
+  bool check(dom::element element, std::size_t depth) {
+    switch (element.type()) {
+      case dom::element_type::ARRAY: {
+        if (depth + 1 > max_depth_) return fail("nesting deeper than the limit");
+        for (dom::element child : dom::array(element)) {
+          if (!check(child, depth + 1)) return false;
+        }
+        return true;
+      }
+      case dom::element_type::OBJECT: {
+        if (depth + 1 > max_depth_) return fail("nesting deeper than the limit");
+        const dom::object object(element);
+        std::array<std::string_view, kSmallObjectMembers> small;
+        std::vector<std::string_view> large;
+        std::size_t n = 0;
+        for (dom::key_value_pair field : object) {
+          if (n < small.size()) {
+            small[n] = field.key;
+          } else {
+            if (large.empty()) large.assign(small.begin(), small.end());
+            large.push_back(field.key);
+          }
+          ++n;
+          if (!check(field.value, depth + 1)) return false;
+        }
+        const bool duplicate =
+            n <= small.size() ? has_duplicates(n, [&](std::size_t i) { return small[i]; })
+                              : has_duplicates(n, [&](std::size_t i) { return large[i]; });
+        if (duplicate) return fail("duplicate member name in object");
+        return true;
+      }
+      case dom::element_type::DOUBLE: {
+        double v = 0;
+        if (element.get_double().get(v) != simdjson::SUCCESS) return fail("internal: double expected");
+        if (!std::isfinite(v)) return fail("number out of range");
+        return true;
+      }
+      default:
+        return true;
+    }
+  }
+
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  bool fail(const char* message) {
+    error_ = message;
+    return false;
+  }
+
+  std::size_t max_depth_;
+  std::string error_;
+};
 
 class Converter {
  public:
@@ -103,24 +183,8 @@ class Converter {
     return false;
   }
 
-  // Duplicate names are refused (RFC 8259 leaves them undefined; parsers disagree on which one wins, and a
-  // gateway that checks the first while the server uses the last would be bypassed).
   static bool has_duplicate_names(const Object& members) {
-    const std::size_t n = members.size();
-    if (n < 2) return false;
-    if (n <= kSmallObjectMembers) {
-      for (std::size_t i = 1; i < n; ++i) {
-        for (std::size_t j = 0; j < i; ++j) {
-          if (members[i].first == members[j].first) return true;
-        }
-      }
-      return false;
-    }
-    std::vector<std::string_view> names;
-    names.reserve(n);
-    for (const auto& member : members) names.emplace_back(member.first);
-    std::sort(names.begin(), names.end());
-    return std::adjacent_find(names.begin(), names.end()) != names.end();
+    return has_duplicates(members.size(), [&](std::size_t i) { return std::string_view(members[i].first); });
   }
 
   std::size_t max_depth_;
@@ -212,9 +276,10 @@ std::string describe(simdjson::error_code code) {
   }
 }
 
-}  // namespace
 
-std::expected<Value, ParseError> parse(std::string_view text, const ParseLimits& limits) {
+// simdjson's DOM of `text` in the thread's parser (valid until its next use), after the size limit and with
+// integers beyond 64 bits read as doubles.
+std::expected<dom::element, ParseError> parse_dom(std::string_view text, const ParseLimits& limits) {
   if (text.size() > limits.max_bytes) {
     return std::unexpected(ParseError{0, "document larger than the limit"});
   }
@@ -230,21 +295,45 @@ std::expected<Value, ParseError> parse(std::string_view text, const ParseLimits&
 
   dom::element root;
   simdjson::error_code code = parser.parse(text.data(), text.size(), true).get(root);
-  std::optional<std::string> rewritten;
   if (code == simdjson::NUMBER_ERROR) {
-    rewritten = rewrite_big_integers(text);
-    if (rewritten) code = parser.parse(rewritten->data(), rewritten->size(), true).get(root);
+    // The DOM keeps its own copy of every string, so it outlives `rewritten`.
+    if (auto rewritten = rewrite_big_integers(text)) {
+      code = parser.parse(rewritten->data(), rewritten->size(), true).get(root);
+    }
   }
   if (code != simdjson::SUCCESS) {
     return std::unexpected(ParseError{0, describe(code)});
   }
+  return root;
+}
 
+// A parser grown by a large document is dropped afterwards.
+void release_large_parser() {
+  dom::parser& parser = thread_parser();
+  if (parser.capacity() > kKeepCapacityBytes) parser = dom::parser();
+}
+
+}  // namespace
+
+std::expected<Value, ParseError> parse(std::string_view text, const ParseLimits& limits) {
+  auto root = parse_dom(text, limits);
+  if (!root) return std::unexpected(std::move(root.error()));
   Converter converter(limits.max_depth);
   Value value;
-  const bool ok = converter.convert(root, value, 0);
-  if (parser.capacity() > kKeepCapacityBytes) parser = dom::parser();
+  const bool ok = converter.convert(*root, value, 0);
+  release_large_parser();
   if (!ok) return std::unexpected(ParseError{0, converter.error()});
   return value;
+}
+
+std::expected<void, ParseError> validate(std::string_view text, const ParseLimits& limits) {
+  auto root = parse_dom(text, limits);
+  if (!root) return std::unexpected(std::move(root.error()));
+  Checker checker(limits.max_depth);
+  const bool ok = checker.check(*root, 0);
+  release_large_parser();
+  if (!ok) return std::unexpected(ParseError{0, checker.error()});
+  return {};
 }
 
 }  // namespace bulkhead::json

@@ -1,6 +1,7 @@
 #include "mcp/mcp.h"
 
 #include <array>
+#include <charconv>
 #include <limits>
 
 namespace bulkhead::mcp {
@@ -180,6 +181,64 @@ std::expected<Message, BodyError> parse_body(std::string_view body) {
 
 namespace {
 
+// A JSON-RPC id written as a plain integer or a string without escapes, else nullopt (the caller then takes the
+// general path).
+std::optional<json::Value> simple_id(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '"') {
+    const std::string_view inner = text.substr(1, text.size() - 2);
+    if (inner.find('\\') != std::string_view::npos) return std::nullopt;
+    return json::Value(inner);
+  }
+  if (text.starts_with("-0")) return std::nullopt;  // read as a double (-0.0) by the general path
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return json::Value(n);
+}
+
+}  // namespace
+
+core::Result<Message> parse_message_keeping_result(std::string_view text, const json::ParseLimits& limits) {
+  if (auto valid = json::validate(text, limits); !valid) {
+    return core::fail(Reason::parse_error, "malformed JSON: " + valid.error().message);
+  }
+  thread_local std::vector<json::RawMember> members;  // scratch, reused (like json::parse's simdjson parser)
+  if (json::split_object(text, members) && members.size() == 3) {
+    const std::string_view* jsonrpc = nullptr;
+    const std::string_view* id = nullptr;
+    const std::string_view* result = nullptr;
+    for (const auto& member : members) {
+      if (member.key_escaped) break;
+      if (member.key == "jsonrpc") jsonrpc = &member.value;
+      else if (member.key == "id") id = &member.value;
+      else if (member.key == "result") result = &member.value;
+    }
+    if (jsonrpc != nullptr && id != nullptr && result != nullptr && *jsonrpc == R"("2.0")") {
+      if (auto plain_id = simple_id(*id)) {
+        Message message;
+        message.kind = Message::Kind::response;
+        message.id = std::move(*plain_id);
+        message.raw_result.assign(*result);
+        return message;
+      }
+    }
+  }
+  // Anything else (requests, errors, unusual spellings) takes the general path.
+  auto value = json::parse(text, limits);
+  if (!value) return core::fail(Reason::parse_error, "malformed JSON: " + value.error().message);
+  return validate_and_take(*value);
+}
+
+void materialize_result(Message& message) {
+  if (message.raw_result.empty()) return;
+  auto value = json::parse(message.raw_result);
+  // raw_result was validated when it was read; a failure here would mean memory exhaustion.
+  message.result = value ? std::move(*value) : json::Value();
+  message.raw_result.clear();
+}
+
+namespace {
+
 void write_message(const Message& message, std::string& out) {
   out.append(R"({"jsonrpc":"2.0")");
   switch (message.kind) {
@@ -200,7 +259,11 @@ void write_message(const Message& message, std::string& out) {
       out.append(R"(,"id":)");
       json::serialize_to(message.id, out);
       out.append(R"(,"result":)");
-      json::serialize_to(message.result, out);
+      if (message.raw_result.empty()) {
+        json::serialize_to(message.result, out);
+      } else {
+        out.append(message.raw_result);
+      }
       break;
     case Message::Kind::error:
       out.append(R"(,"id":)");
@@ -228,7 +291,14 @@ json::Value to_json(const Message& message) {
       break;
     case Message::Kind::response:
       object.emplace_back("id", message.id);
-      object.emplace_back("result", message.result);
+      if (message.raw_result.empty()) {
+        object.emplace_back("result", message.result);
+      } else {
+        Message copy;
+        copy.raw_result = message.raw_result;
+        materialize_result(copy);
+        object.emplace_back("result", std::move(copy.result));
+      }
       break;
     case Message::Kind::error:
       object.emplace_back("id", message.id);
@@ -240,7 +310,7 @@ json::Value to_json(const Message& message) {
 
 std::string serialize(const Message& message) {
   std::string out;
-  out.reserve(128);
+  out.reserve(128 + message.raw_result.size());
   write_message(message, out);
   return out;
 }

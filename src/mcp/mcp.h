@@ -50,6 +50,10 @@ struct Message {
   json::Value params;  // request/notification: object, array or null (absent)
   json::Value result;  // response
   json::Value error;   // error: {code, message, data?}
+  // Response only, instead of `result`: the result's JSON text exactly as a peer sent it (validated), kept when the
+  // message is only passed on (parse_message_keeping_result). Serialized as is; materialize_result() turns it into
+  // `result` for code that looks inside. Empty otherwise.
+  std::string raw_result;
 
   [[nodiscard]] bool is_request() const noexcept { return kind == Kind::request; }
   [[nodiscard]] bool is_notification() const noexcept { return kind == Kind::notification; }
@@ -69,6 +73,14 @@ struct BodyError {
   json::Value id;  // null when unknown
 };
 [[nodiscard]] std::expected<Message, BodyError> parse_body(std::string_view body);
+
+// Parses and validates `text` as one JSON-RPC message, like to_message(json::parse(text, limits)), except that the
+// result of a plain response ({"jsonrpc":"2.0","id":<integer or string>,"result":...}) is kept as text in
+// raw_result instead of being built into a Value. Malformed JSON → Reason::parse_error.
+[[nodiscard]] core::Result<Message> parse_message_keeping_result(std::string_view text,
+                                                                 const json::ParseLimits& limits = {});
+// Builds `result` from raw_result (and clears it); no-op without raw_result.
+void materialize_result(Message& message);
 
 [[nodiscard]] json::Value to_json(const Message& message);
 [[nodiscard]] std::string serialize(const Message& message);

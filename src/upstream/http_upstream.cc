@@ -16,9 +16,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -36,6 +34,10 @@ constexpr std::uint64_t kCallerSession = 1;  // one caller per HTTP wire
 constexpr std::chrono::milliseconds kGetRetryInitial{500};
 constexpr std::chrono::milliseconds kGetRetryMax{30'000};
 
+// How long a POST's event stream may stay open once it delivered the response: the server should end it right
+// away; past this the connection is dropped rather than kept for reuse.
+constexpr std::chrono::milliseconds kStreamEndGrace{100};
+
 struct HttpShared {
   asio::any_io_executor executor;
   UpstreamConfig config;
@@ -47,9 +49,14 @@ struct HttpShared {
 
 struct HttpWire {
   std::shared_ptr<HttpShared> shared;
+  SessionParams params;        // what the session was opened with; a reopened session is initialized alike
   http::Headers base_headers;  // config.headers, then the tenant's extra_headers
   std::string session_id;
+  std::uint64_t generation = 0;  // +1 per initialize: a 404 only expires the session it was sent in
+  bool reopening = false;
+  Waiters reopened;  // requests waiting for a reopen in progress
   std::string protocol_version;
+  std::shared_ptr<const std::string> post_lines;  // headers(true), serialized once (refresh_post_lines)
   json::Value init_result;
   CallTable calls;
   std::shared_ptr<SessionChannel> channel;
@@ -73,42 +80,28 @@ struct HttpWire {
     if (!protocol_version.empty()) h.set("MCP-Protocol-Version", protocol_version);
     return h;
   }
+  // Call after session_id or protocol_version changed. Requests in flight keep the block they started with.
+  void refresh_post_lines() { post_lines = std::make_shared<const std::string>(http::serialize_header_lines(headers(true))); }
+
+  // A POST with this wire's headers whose timeout bounds the whole exchange (SSE responses included).
+  [[nodiscard]] http::ClientRequest post(std::string body, std::chrono::milliseconds timeout) const {
+    http::ClientRequest request;
+    request.method = "POST";
+    request.url = shared->config.url;
+    request.header_lines = post_lines;
+    request.body = std::move(body);
+    request.timeout = std::max(std::chrono::milliseconds(1), timeout);
+    request.timeout_covers_stream = true;
+    request.keep_response_headers = false;
+    request.drain_after_stop = kStreamEndGrace;
+    return request;
+  }
 };
 
-// client->request with a deadline enforced through the cancel signal (the client's own timeout only covers the
-// time to the first byte of an SSE response).
-asio::awaitable<core::Result<http::ClientResponse>> exchange_until(const HttpShared& shared,
-                                                                   http::ClientRequest request,
-                                                                   http::SseCallback on_event,
-                                                                   std::shared_ptr<http::CancelSignal> cancel,
-                                                                   SteadyClock::time_point deadline) {
-  auto now = SteadyClock::now();
-  request.timeout = std::max(std::chrono::milliseconds(1),
-                             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-  auto timer = std::make_shared<asio::steady_timer>(shared.executor, deadline);
-  auto fired = std::make_shared<bool>(false);
-  asio::co_spawn(
-      shared.executor,
-      [timer, cancel, fired]() -> asio::awaitable<void> {
-        boost::system::error_code ec;
-        co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) {
-          *fired = true;
-          cancel->cancel();
-        }
-      },
-      asio::detached);
-  std::shared_ptr<http::CancelSignal> cancel_copy = cancel;
-  auto result = co_await shared.client->request(std::move(request), std::move(on_event), std::move(cancel_copy));
-  timer->cancel();
-  if (*fired && (!result || result->is_sse)) {
-    co_return core::fail(core::Reason::upstream_timeout, "deadline passed");
-  }
-  co_return std::move(result);
-}
+const MessageSink kNoSink;  // messages nobody waits for (initialize) are dropped
 
 // A message from the server on a POST stream (call set) or the GET stream (call null).
-void route_incoming(HttpWire& wire, const std::shared_ptr<PendingCall>& call, mcp::Message message) {
+void route_incoming(HttpWire& wire, PendingCall* call, mcp::Message message) {
   if (message.is_response()) {
     if (message.id.is_null()) {
       spdlog::warn("{}: error without id: {}", wire.label(), json::serialize(message.error));
@@ -128,9 +121,10 @@ void route_incoming(HttpWire& wire, const std::shared_ptr<PendingCall>& call, mc
   }
 }
 
-http::SseCallback stream_callback(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call) {
-  return [wire, call](http::SseEvent event) -> asio::awaitable<bool> {
-    if (!call && !event.id.empty()) wire->last_event_id = event.id;
+// The GET stream: everything it carries is routed (no call of its own).
+http::SseCallback get_stream_callback(std::shared_ptr<HttpWire> wire) {
+  return [wire](http::SseEvent event) -> asio::awaitable<bool> {
+    if (!event.id.empty()) wire->last_event_id = event.id;
     if (event.data.empty()) co_return true;  // priming events carry only an id
     auto message = parse_wire(event.data);
     if (!message) {
@@ -138,9 +132,45 @@ http::SseCallback stream_callback(std::shared_ptr<HttpWire> wire, std::shared_pt
                    message.error().message);
       co_return true;
     }
+    route_incoming(*wire, nullptr, std::move(*message));
+    co_return !wire->closed;
+  };
+}
+
+// What the POST of `call` streams back, read by the caller's own coroutine: messages for the call go to
+// `on_message` as they arrive (a server→client request must reach the client while the stream waits for its
+// answer). Once the response is in, the client reads the rest of the stream for at most kStreamEndGrace
+// (drain_after_stop) so the connection can be reused.
+// The callback lives only while the exchange runs, within the frame that owns `stream`: it holds one pointer.
+struct CallStream {
+  HttpWire* wire;
+  PendingCall* call;
+  const MessageSink* on_message;  // null: messages are dropped
+};
+
+http::SseCallback call_stream_callback(const CallStream* stream) {
+  return [stream](http::SseEvent event) -> asio::awaitable<bool> {
+    HttpWire* wire = stream->wire;
+    PendingCall* call = stream->call;
+    const MessageSink* on_message = stream->on_message;
+    if (event.data.empty()) co_return !call->outcome;  // priming events carry only an id
+    auto message = parse_wire(event.data);
+    if (!message) {
+      spdlog::warn("{}: skipped a malformed event ({} bytes): {}", wire->label(), event.data.size(),
+                   message.error().message);
+      co_return !call->outcome;
+    }
+    // The call's own response arriving here must not stop this very read.
+    auto abort = std::move(call->abort);
+    call->abort = nullptr;
     route_incoming(*wire, call, std::move(*message));
+    if (!call->outcome) call->abort = std::move(abort);
+    if (!call->inbox.empty()) {
+      const MessageSink& sink = on_message != nullptr ? *on_message : kNoSink;
+      co_await drain_inbox(*call, sink);
+    }
     if (wire->closed) co_return false;
-    co_return !(call && call->outcome);
+    co_return !call->outcome;
   };
 }
 
@@ -151,73 +181,78 @@ std::string upstream_error_text(const std::string& body) {
   return text ? *text : std::string{};
 }
 
-// POSTs one request and finishes `call` from what comes back.
-asio::awaitable<void> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call, std::string body,
-                                std::shared_ptr<http::CancelSignal> cancel, SteadyClock::time_point deadline) {
-  http::ClientRequest request;
-  request.method = "POST";
-  request.url = wire->shared->config.url;
-  request.headers = wire->headers(true);
-  request.body = std::move(body);
-  http::SseCallback on_event = stream_callback(wire, call);
-  auto result = co_await exchange_until(*wire->shared, std::move(request), std::move(on_event), cancel, deadline);
-  if (call->outcome) co_return;
+// How post_call ended: the call is finished, or still open because the deadline passed or because the upstream
+// no longer knows the session (HTTP 404: the request was not processed and may be sent again on a new one).
+enum class PostEnd : std::uint8_t { finished, timed_out, session_gone };
+
+// Marks the wire expired when `generation` is still its session (a 404 for an older one changes nothing).
+void session_gone(HttpWire& wire, std::uint64_t generation) {
+  if (generation == wire.generation) wire.expired = true;
+}
+
+// POSTs one request and finishes `call` from what comes back, handing messages for it to `on_message` as they
+// arrive. Runs on the caller's coroutine: while it reads, finishing the call from elsewhere stops the read
+// (PendingCall::abort).
+asio::awaitable<PostEnd> post_call(std::shared_ptr<HttpWire> wire, std::shared_ptr<PendingCall> call,
+                                   std::string body, const MessageSink* on_message,
+                                   std::chrono::milliseconds timeout) {
+  const std::uint64_t generation = wire->generation;
+  http::ClientRequest request = wire->post(std::move(body), timeout);
+  auto cancel = std::make_shared<http::CancelSignal>();
+  call->abort = [cancel] { cancel->cancel(); };
+  const CallStream stream{wire.get(), call.get(), on_message};
+  http::SseCallback on_event = call_stream_callback(&stream);
+  auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), cancel);
+  call->abort = nullptr;
+  if (call->outcome) co_return PostEnd::finished;
   if (!result) {
+    if (result.error().reason == core::Reason::upstream_timeout) co_return PostEnd::timed_out;
     call->finish(core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message)));
-    co_return;
+    co_return PostEnd::finished;
   }
   const http::ClientResponse& response = *result;
   if (response.status == 404 && !wire->session_id.empty()) {
-    wire->expired = true;
-    call->finish(core::fail(core::Reason::upstream_unavailable,
-                            fmt::format("{}: the upstream session expired (HTTP 404); open a new session",
-                                        wire->label())));
-    co_return;
+    session_gone(*wire, generation);
+    co_return PostEnd::session_gone;
   }
   if (response.is_sse) {
     call->finish(core::fail(core::Reason::upstream_unavailable,
                             fmt::format("{}: the response stream ended without a response", wire->label())));
-    co_return;
+    co_return PostEnd::finished;
   }
   if (response.status >= 200 && response.status < 300) {
     auto message = parse_wire(response.body);
     if (message && message->is_response() && !message->id.is_null() && wire->calls.complete(std::move(*message))) {
-      co_return;
+      co_return PostEnd::finished;
     }
     call->finish(core::fail(core::Reason::upstream_unavailable,
                             fmt::format("{}: invalid response (HTTP {})", wire->label(), response.status)));
-    co_return;
+    co_return PostEnd::finished;
   }
   // A JSON-RPC error answering our id is the server's answer; anything else is a transport failure.
   auto message = parse_wire(response.body);
   if (message && message->kind == mcp::Message::Kind::error && !message->id.is_null() &&
       wire->calls.complete(std::move(*message))) {
-    co_return;
+    co_return PostEnd::finished;
   }
   std::string detail = upstream_error_text(response.body);
   call->finish(core::fail(core::Reason::upstream_unavailable,
                           fmt::format("{}: HTTP {}{}{}", wire->label(), response.status, detail.empty() ? "" : ": ",
                                       detail)));
+  co_return PostEnd::finished;
 }
 
 // POSTs a notification or a response; the server answers 202 (or 200).
 asio::awaitable<core::Result<void>> post_oneway(std::shared_ptr<HttpWire> wire, std::string body,
                                                 std::chrono::milliseconds timeout) {
-  http::ClientRequest request;
-  request.method = "POST";
-  request.url = wire->shared->config.url;
-  request.headers = wire->headers(true);
-  request.body = std::move(body);
+  const std::uint64_t generation = wire->generation;
   http::SseCallback ignore_events = [](http::SseEvent) -> asio::awaitable<bool> { co_return true; };
-  auto cancel = std::make_shared<http::CancelSignal>();
-  auto deadline = SteadyClock::now() + timeout;
-  auto result =
-      co_await exchange_until(*wire->shared, std::move(request), std::move(ignore_events), cancel, deadline);
+  auto result = co_await wire->shared->client->request(wire->post(std::move(body), timeout), std::move(ignore_events));
   if (!result) {
     co_return core::fail(result.error().reason, fmt::format("{}: {}", wire->label(), result.error().message));
   }
   if (result->status == 404 && !wire->session_id.empty()) {
-    wire->expired = true;
+    session_gone(*wire, generation);
     co_return core::fail(core::Reason::upstream_unavailable,
                          fmt::format("{}: the upstream session expired (HTTP 404)", wire->label()));
   }
@@ -230,16 +265,17 @@ asio::awaitable<core::Result<void>> post_oneway(std::shared_ptr<HttpWire> wire, 
   co_return core::Result<void>{};
 }
 
-asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
+// The GET stream of session `generation`; it ends when that session does (closed, expired, reopened).
+asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire, std::uint64_t generation) {
   auto retry = kGetRetryInitial;
-  while (!wire->closed && !wire->expired && !wire->shared->shut_down) {
+  while (!wire->closed && !wire->expired && wire->generation == generation && !wire->shared->shut_down) {
     http::ClientRequest request;
     request.method = "GET";
     request.url = wire->shared->config.url;
     request.headers = wire->headers(false);
     if (!wire->last_event_id.empty()) request.headers.set("Last-Event-ID", wire->last_event_id);
     request.timeout = wire->shared->config.connect_timeout;
-    http::SseCallback on_event = stream_callback(wire, nullptr);
+    http::SseCallback on_event = get_stream_callback(wire);
     std::shared_ptr<http::CancelSignal> cancel = wire->get_cancel;
     auto result = co_await wire->shared->client->request(std::move(request), std::move(on_event), std::move(cancel));
     if (wire->closed) break;
@@ -249,7 +285,7 @@ asio::awaitable<void> get_stream(std::shared_ptr<HttpWire> wire) {
         break;
       }
       if (result->status == 404) {
-        wire->expired = true;
+        session_gone(*wire, generation);
         break;
       }
       if (!result->is_sse) {
@@ -273,11 +309,90 @@ asio::awaitable<void> send_delete(std::shared_ptr<HttpWire> wire) {
   request.url = wire->shared->config.url;
   request.headers = wire->headers(false);
   request.headers.remove("Accept");
-  http::SseCallback no_events;
-  auto cancel = std::make_shared<http::CancelSignal>();
-  auto deadline = SteadyClock::now() + wire->shared->config.connect_timeout;
-  auto result = co_await exchange_until(*wire->shared, std::move(request), std::move(no_events), cancel, deadline);
+  request.timeout = wire->shared->config.connect_timeout;
+  request.timeout_covers_stream = true;
+  auto result = co_await wire->shared->client->request(std::move(request));
   if (!result) spdlog::debug("{}: DELETE failed: {}", wire->label(), result.error().message);
+}
+
+// initialize + notifications/initialized on `wire` (its session id, if any, is dropped first), then a GET stream.
+asio::awaitable<core::Result<void>> initialize_wire(std::shared_ptr<HttpWire> wire) {
+  const std::shared_ptr<HttpShared> shared = wire->shared;
+  wire->session_id.clear();
+  wire->protocol_version.clear();
+  wire->refresh_post_lines();
+  const SessionParams& params = wire->params;
+  json::Value capabilities =
+      params.client_capabilities.is_object() ? params.client_capabilities : advertised_capabilities({});
+  mcp::Message init = make_initialize(params, capabilities);
+  auto call = wire->calls.register_call(init, kInternalSession);
+  CallGuard guard(wire->calls, call->wire_id);
+  http::ClientRequest request = wire->post(mcp::serialize(init), shared->config.connect_timeout);
+  request.keep_response_headers = true;  // Mcp-Session-Id
+  const CallStream stream{wire.get(), call.get(), nullptr};
+  http::SseCallback on_event = call_stream_callback(&stream);
+  auto response = co_await shared->client->request(std::move(request), std::move(on_event));
+  if (!response) {
+    co_return core::fail(response.error().reason,
+                         fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
+  }
+  if (!call->outcome && response->status >= 200 && response->status < 300 && !response->is_sse) {
+    if (auto message = parse_wire(response->body); message && message->is_response()) {
+      wire->calls.complete(std::move(*message));
+    }
+  }
+  if (!call->outcome || !*call->outcome) {
+    std::string detail = upstream_error_text(response->body);
+    co_return core::fail(core::Reason::upstream_unavailable,
+                         fmt::format("{}: initialize failed (HTTP {}{}{})", shared->label, response->status,
+                                     detail.empty() ? "" : ": ", detail));
+  }
+  auto result = check_initialize(**call->outcome, shared->label);
+  if (!result) co_return std::unexpected(result.error());
+  if (auto id = response->headers.get("Mcp-Session-Id")) wire->session_id = std::string(*id);
+  wire->init_result = std::move(*result);
+  wire->protocol_version = *wire->init_result.find_string("protocolVersion");
+  wire->refresh_post_lines();
+  ++wire->generation;
+  wire->expired = false;
+
+  std::string initialized_body = mcp::serialize(mcp::make_notification("notifications/initialized", json::Value()));
+  auto initialized = co_await post_oneway(wire, std::move(initialized_body), shared->config.connect_timeout);
+  if (!initialized) {
+    asio::co_spawn(shared->executor, send_delete(wire), asio::detached);
+    co_return std::unexpected(initialized.error());
+  }
+  wire->get_cancel = std::make_shared<http::CancelSignal>();
+  asio::co_spawn(shared->executor, get_stream(wire, wire->generation), asio::detached);
+  co_return core::Result<void>{};
+}
+
+// A new upstream session for an expired one (HTTP 404: the spec's "start a new session"), once per expiry: requests
+// that find a reopen under way wait for it, and one that saw an older session than the current one only retries.
+asio::awaitable<core::Result<void>> reopen(std::shared_ptr<HttpWire> wire, std::uint64_t seen_generation) {
+  const auto deadline = SteadyClock::now() + 2 * wire->shared->config.connect_timeout;
+  while (wire->reopening && !wire->closed && SteadyClock::now() < deadline) {
+    co_await wire->reopened.wait_until(deadline);
+  }
+  if (wire->closed) co_return core::fail(core::Reason::upstream_unavailable, "upstream session is closed");
+  if (wire->generation != seen_generation && !wire->expired) co_return core::Result<void>{};  // reopened meanwhile
+  if (wire->reopening) {
+    co_return core::fail(core::Reason::upstream_timeout,
+                         fmt::format("{}: reopening the expired session takes too long", wire->label()));
+  }
+  wire->reopening = true;
+  wire->get_cancel->cancel();  // the old session's GET stream, if it still runs
+  spdlog::info("{}: the upstream session expired (HTTP 404); opening a new one", wire->label());
+  auto opened = co_await initialize_wire(wire);
+  wire->reopening = false;
+  wire->reopened.notify_all();
+  if (!opened) {
+    wire->expired = true;
+    co_return core::fail(opened.error().reason,
+                         fmt::format("the upstream session expired (HTTP 404) and could not be reopened: {}",
+                                     opened.error().message));
+  }
+  co_return core::Result<void>{};
 }
 
 // The synchronous part of closing: stops the GET stream and fails what is in flight.
@@ -286,6 +401,7 @@ void mark_closed(HttpWire& wire) {
   wire.channel->close();
   wire.get_cancel->cancel();
   wire.close_wake.notify_all();
+  wire.reopened.notify_all();
   wire.calls.fail_all(core::Error{core::Reason::upstream_unavailable,
                                   fmt::format("{}: upstream session closed", wire.label())});
 }
@@ -302,23 +418,42 @@ class HttpSession final : public Session {
   [[nodiscard]] const json::Value& initialize_result() const override { return wire_->init_result; }
 
   asio::awaitable<core::Result<mcp::Message>> request(mcp::Message request, MessageSink on_message,
-                                                      std::chrono::milliseconds timeout) override {
+                                                      std::chrono::milliseconds timeout,
+                                                      ResultForm form) override {
     std::shared_ptr<HttpWire> wire = wire_;
-    if (auto open = check_open(*wire); !open) co_return std::unexpected(open.error());
+    if (wire->closed) co_return core::fail(core::Reason::upstream_unavailable, "upstream session is closed");
     if (!request.is_request()) {
       co_return core::fail(core::Reason::invalid_request, "request() needs a JSON-RPC request");
     }
+    const auto deadline = SteadyClock::now() + timeout;
+    if (wire->expired) {
+      auto reopened = co_await reopen(wire, wire->generation);
+      if (!reopened) co_return core::fail(reopened.error().reason, fmt::format("{}: {}", wire->label(), reopened.error().message));
+    }
     if (request.method == "initialize") co_return mcp::make_result(request.id, wire->init_result);
-    std::string method = request.method;
-    auto deadline = SteadyClock::now() + timeout;
     auto call = wire->calls.register_call(request, kCallerSession);
+    call->result_form = form;
     CallGuard guard(wire->calls, call->wire_id);
-    auto cancel = std::make_shared<http::CancelSignal>();
+    const std::uint64_t generation = wire->generation;
     std::string body = mcp::serialize(request);
-    asio::co_spawn(wire->shared->executor, post_call(wire, call, std::move(body), cancel, deadline), asio::detached);
-    auto outcome = co_await await_outcome(call, on_message, deadline);
-    if (outcome) co_return std::move(*outcome);
-    cancel->cancel();
+    PostEnd end = co_await post_call(wire, call, std::move(body), &on_message, timeout);
+    if (end == PostEnd::session_gone) {
+      // Not processed by the upstream: sent once more, on a new session (same wire id: the call stays registered).
+      auto reopened = co_await reopen(wire, generation);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+      if (reopened && left.count() > 0) {
+        std::string again = mcp::serialize(request);
+        end = co_await post_call(wire, call, std::move(again), &on_message, left);
+      }
+      if (end == PostEnd::session_gone) {
+        const std::string why = reopened ? "expired again after it was reopened" : reopened.error().message;
+        call->finish(core::fail(core::Reason::upstream_unavailable,
+                                fmt::format("{}: the upstream session {}", wire->label(), why)));
+      }
+    }
+    // Messages for this call that arrived on another stream (the GET stream) come before its outcome.
+    if (!call->inbox.empty()) co_await drain_inbox(*call, on_message);
+    if (call->outcome) co_return std::move(*call->outcome);
     if (!wire->closed && !wire->expired) {
       json::Value params = json::Value::object();
       params.set("requestId", call->wire_id);
@@ -331,12 +466,13 @@ class HttpSession final : public Session {
       };
       asio::co_spawn(wire->shared->executor, notify(wire, std::move(cancel_body)), asio::detached);
     }
-    co_return core::fail(core::Reason::upstream_timeout,
-                         fmt::format("{} did not answer '{}' within {} ms", wire->label(), method, timeout.count()));
+    co_return core::fail(core::Reason::upstream_timeout, fmt::format("{} did not answer '{}' within {} ms",
+                                                                   wire->label(), call->method, timeout.count()));
   }
 
   asio::awaitable<core::Result<void>> send(mcp::Message message) override {
     std::shared_ptr<HttpWire> wire = wire_;
+    // Notifications and answers belong to the session they were meant for: nothing to reopen for them.
     if (auto open = check_open(*wire); !open) co_return std::unexpected(open.error());
     if (message.is_request()) {
       co_return core::fail(core::Reason::invalid_request, "send() takes notifications and responses");
@@ -402,49 +538,9 @@ class HttpUpstream final : public Upstream {
     for (const auto& [name, value] : shared->config.headers.all()) wire->base_headers.add(name, value);
     for (const auto& [name, value] : params.extra_headers.all()) wire->base_headers.set(name, value);
     wire->channel = std::make_shared<SessionChannel>(shared->executor, kCallerSession);
-
-    json::Value capabilities =
-        params.client_capabilities.is_object() ? params.client_capabilities : advertised_capabilities({});
-    mcp::Message init = make_initialize(params, capabilities);
-    auto call = wire->calls.register_call(init, kInternalSession);
-    CallGuard guard(wire->calls, call->wire_id);
-    http::ClientRequest request;
-    request.method = "POST";
-    request.url = shared->config.url;
-    request.headers = wire->headers(true);
-    request.body = mcp::serialize(init);
-    http::SseCallback on_event = stream_callback(wire, call);
-    auto cancel = std::make_shared<http::CancelSignal>();
-    auto deadline = SteadyClock::now() + shared->config.connect_timeout;
-    auto response = co_await exchange_until(*shared, std::move(request), std::move(on_event), cancel, deadline);
-    if (!response) {
-      co_return core::fail(response.error().reason,
-                           fmt::format("{}: initialize failed: {}", shared->label, response.error().message));
-    }
-    if (!call->outcome && response->status >= 200 && response->status < 300 && !response->is_sse) {
-      if (auto message = parse_wire(response->body); message && message->is_response()) {
-        wire->calls.complete(std::move(*message));
-      }
-    }
-    if (!call->outcome || !*call->outcome) {
-      std::string detail = upstream_error_text(response->body);
-      co_return core::fail(core::Reason::upstream_unavailable,
-                           fmt::format("{}: initialize failed (HTTP {}{}{})", shared->label, response->status,
-                                       detail.empty() ? "" : ": ", detail));
-    }
-    auto result = check_initialize(**call->outcome, shared->label);
-    if (!result) co_return std::unexpected(result.error());
-    if (auto id = response->headers.get("Mcp-Session-Id")) wire->session_id = std::string(*id);
-    wire->init_result = std::move(*result);
-    wire->protocol_version = *wire->init_result.find_string("protocolVersion");
-
-    std::string initialized_body = mcp::serialize(mcp::make_notification("notifications/initialized", json::Value()));
-    auto initialized = co_await post_oneway(wire, std::move(initialized_body), shared->config.connect_timeout);
-    if (!initialized) {
-      asio::co_spawn(shared->executor, send_delete(wire), asio::detached);
-      co_return std::unexpected(initialized.error());
-    }
-    asio::co_spawn(shared->executor, get_stream(wire), asio::detached);
+    wire->params = std::move(params);
+    auto opened = co_await initialize_wire(wire);
+    if (!opened) co_return std::unexpected(opened.error());
     std::erase_if(shared->wires, [](const auto& w) { return w.expired(); });
     shared->wires.push_back(wire);
     co_return std::unique_ptr<Session>(new HttpSession(wire));

@@ -449,7 +449,8 @@ class StdioSession final : public Session {
   [[nodiscard]] const json::Value& initialize_result() const override { return init_; }
 
   asio::awaitable<core::Result<mcp::Message>> request(mcp::Message request, MessageSink on_message,
-                                                      std::chrono::milliseconds timeout) override {
+                                                      std::chrono::milliseconds timeout,
+                                                      ResultForm form) override {
     if (auto open = check_open(); !open) co_return std::unexpected(open.error());
     if (!request.is_request()) {
       co_return core::fail(core::Reason::invalid_request, "request() needs a JSON-RPC request");
@@ -463,6 +464,7 @@ class StdioSession final : public Session {
     auto inst = co_await ensure_ready(slot, deadline);
     if (!inst) co_return std::unexpected(inst.error());
     auto call = slot->calls.register_call(request, session);
+    call->result_form = form;
     CallGuard guard(slot->calls, call->wire_id);
     (*inst)->enqueue(mcp::serialize(request));
     auto outcome = co_await await_outcome(call, on_message, deadline);

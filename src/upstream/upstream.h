@@ -68,6 +68,10 @@ struct SessionParams {
   std::vector<std::pair<std::string, std::string>> extra_env;  // stdio: this tenant's secrets only
 };
 
+// How a response's result is handed back: built into Message::result (value), or — for callers that only pass
+// it on — possibly left as the upstream's text in Message::raw_result (raw; mcp::materialize_result builds it).
+enum class ResultForm : std::uint8_t { value, raw };
+
 class Session {
  public:
   virtual ~Session() = default;
@@ -77,7 +81,8 @@ class Session {
   // Messages the server sends while this request is open go to `on_message`, in order, before it returns.
   // On timeout the request is cancelled upstream (notifications/cancelled) and upstream_timeout returned.
   virtual asio::awaitable<core::Result<mcp::Message>> request(mcp::Message request, MessageSink on_message,
-                                                              std::chrono::milliseconds timeout) = 0;
+                                                              std::chrono::milliseconds timeout,
+                                                              ResultForm form = ResultForm::value) = 0;
   // Sends a notification, or the response to a server→client request (with the id the server used).
   virtual asio::awaitable<core::Result<void>> send(mcp::Message message) = 0;
   // Messages not tied to an open request (HTTP: the GET stream; stdio: when no request is open).

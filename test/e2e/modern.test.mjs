@@ -77,9 +77,16 @@ describe('e2e modern (2026-07-28)', () => {
     });
   });
 
-  // Beyond the brief's minimum (list + call): streamed progress, and sampling bridged to `input_required` for a
-  // 2026-07-28 client (reported as TODO, not failing the suite, until the gateway implements it).
+  // Beyond the brief's minimum (list + call): streamed progress, and server→client requests of a 2025-11-25 upstream
+  // bridged to `input_required` rounds for a 2026-07-28 client (docs/protocol-2026-07-28.md §6, §9).
   describe('2026-07-28 bridge extras', { skip: !GATEWAY && 'gateway only' }, () => {
+    const SAMPLING = 'everything__trigger-sampling-request';
+    const sampled = { model: 'modern-model', role: 'assistant', content: { type: 'text', text: 'modern sampled reply' } };
+    const withCaps = (request, caps) => {
+      request.body.params._meta['io.modelcontextprotocol/clientCapabilities'] = caps;
+      return request;
+    };
+
     test('progress notifications stream before the result', async () => {
       const { client } = await connectV2(url);
       try {
@@ -93,18 +100,65 @@ describe('e2e modern (2026-07-28)', () => {
       }
     });
 
-    test('sampling requested by the upstream reaches the client as input_required', { todo: 'sampling bridge for modern clients' }, async () => {
+    test('sampling requested by the upstream reaches the client as input_required', async () => {
+      let asked = 0;
       const { client } = await connectV2(url, {
         capabilities: { sampling: {} },
-        setup: (c) => c.setRequestHandler('sampling/createMessage', async () => ({
-          model: 'modern-model', role: 'assistant', content: { type: 'text', text: 'modern sampled reply' } })),
+        setup: (c) => c.setRequestHandler('sampling/createMessage', async () => { asked++; return sampled; }),
       });
       try {
-        const res = await client.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'hi' } });
+        const res = await client.callTool({ name: SAMPLING, arguments: { prompt: 'hi' } });
         assert.match(textOf(res), /modern sampled reply/);
+        assert.equal(asked, 1);
       } finally {
         await client.close();
       }
+    });
+
+    test('raw input_required round trip: requestState is bound to the call and good once', async () => {
+      const caps = { sampling: {} };
+      const first = withCaps(modernRequest(41, 'tools/call', { name: SAMPLING, arguments: { prompt: 'raw' } }, { name: SAMPLING }), caps);
+      const asked = await rawPost(url, first.body, { headers: first.headers, expectId: 41 });
+      assert.equal(asked.status, 200, asked.text);
+      const result = asked.json?.result;
+      assert.equal(result?.resultType, 'input_required', asked.text);
+      assert.equal(result.ttlMs, undefined, 'no cache fields on input_required');
+      const entries = Object.entries(result.inputRequests ?? {});
+      assert.equal(entries.length, 1, asked.text);
+      const [key, request] = entries[0];
+      assert.equal(request.method, 'sampling/createMessage');
+      assert.match(JSON.stringify(request.params.messages), /raw/);
+      assert.equal(typeof result.requestState, 'string');
+
+      const retry = (id, state, params = {}) => withCaps(modernRequest(id, 'tools/call', {
+        name: SAMPLING, arguments: { prompt: 'raw' }, inputResponses: { [key]: sampled }, requestState: state, ...params,
+      }, { name: params.name ?? SAMPLING }), caps);
+      // A forged or tampered token, or one presented for another tool, names nothing.
+      const tampered = result.requestState.slice(0, -2) + (result.requestState.endsWith('AA') ? 'AB' : 'AA');
+      for (const [id, req] of [[42, retry(42, tampered)], [43, retry(43, 'bh1.' + 'a'.repeat(32) + '.AAAA')],
+        [44, retry(44, result.requestState, { name: ECHO })]]) {
+        const refused = await rawPost(url, req.body, { headers: req.headers, expectId: id });
+        assert.equal(refused.status, 200, refused.text);
+        assert.equal(refused.json?.error?.code, -32602, refused.text);
+      }
+      const done = retry(45, result.requestState);
+      const answered = await rawPost(url, done.body, { headers: done.headers, expectId: 45 });
+      assert.equal(answered.status, 200, answered.text);
+      assert.equal(answered.json?.id, 45);
+      assert.equal(answered.json?.result?.resultType, 'complete', answered.text);
+      assert.match(textOf(answered.json.result), /modern sampled reply/);
+      // Continued once: the same token again is refused.
+      const again = retry(46, result.requestState);
+      const replay = await rawPost(url, again.body, { headers: again.headers, expectId: 46 });
+      assert.equal(replay.json?.error?.code, -32602, replay.text);
+    });
+
+    test('a client that cannot be asked gets the upstream\'s own answer to a refused request', async () => {
+      const plain = modernRequest(47, 'tools/call', { name: SAMPLING, arguments: { prompt: 'no caps' } }, { name: SAMPLING });
+      const res = await rawPost(url, plain.body, { headers: plain.headers, expectId: 47 });
+      assert.equal(res.status, 200, res.text);
+      assert.notEqual(res.json?.result?.resultType, 'input_required', res.text);
+      assert.ok(res.json?.error || res.json?.result?.isError, `the upstream reports the refused sampling: ${res.text}`);
     });
   });
 

@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "http/detail/text.h"
 #include "test_support.h"
 
 namespace bulkhead::http::test {
@@ -203,6 +205,106 @@ TEST_F(ClientTest, CallbackReturningFalseStopsStreamAndServerSeesClose) {
   ASSERT_TRUE(res) << res.error().message;
   EXPECT_EQ(count, 1);
   EXPECT_EQ(saw.wait_for(5s), std::future_status::ready);
+}
+
+std::string http_chunk(std::string_view data) {
+  std::string out;
+  detail::append_hex(out, data.size());
+  out += "\r\n";
+  out += data;
+  out += "\r\n";
+  return out;
+}
+
+// A raw SSE response: header, one event, a pause, then `rest` (more chunks and/or the terminating one).
+void write_sse_response(tcp::socket& s, std::chrono::milliseconds pause, std::string_view rest) {
+  asio::write(s, asio::buffer("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              http_chunk("data: one\n\n")));
+  std::this_thread::sleep_for(pause);
+  if (!rest.empty()) asio::write(s, asio::buffer(std::string(rest)));
+}
+
+TEST_F(ClientTest, StreamDrainedAfterStopIsReusedWhenTheServerEndsIt) {
+  // The stream ends 30 ms after the event the callback wanted: within drain_after_stop the rest is read (its
+  // event still reaches the callback) and the connection serves the next request.
+  RawServer upstream([](tcp::socket& s) {
+    std::string pending;
+    while (read_raw_request(s, pending)) {
+      write_sse_response(s, 30ms, http_chunk("data: two\n\n") + "0\r\n\r\n");
+    }
+  });
+  for (int i = 0; i < 2; ++i) {
+    std::vector<std::string> got;
+    ClientRequest req = post(upstream.url(), "{}");
+    req.drain_after_stop = 2s;
+    auto res = call(std::move(req), [&](SseEvent ev) -> asio::awaitable<bool> {
+      got.push_back(ev.data);
+      co_return false;
+    });
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_TRUE(res->is_sse);
+    EXPECT_EQ(got, (std::vector<std::string>{"one", "two"}));
+  }
+  EXPECT_EQ(upstream.accepted(), 1);
+  client_.reset();
+}
+
+TEST_F(ClientTest, StreamThatStaysOpenAfterStopIsDroppedAfterTheDrainTime) {
+  RawServer upstream([](tcp::socket& s) {
+    std::string pending;
+    if (!read_raw_request(s, pending)) return;
+    write_sse_response(s, 0ms, "");
+    read_raw_request(s, pending);  // holds the stream open until the client closes it
+  });
+  ClientRequest req = post(upstream.url(), "{}");
+  req.drain_after_stop = 100ms;
+  req.timeout = 10s;
+  req.timeout_covers_stream = true;
+  const auto started = std::chrono::steady_clock::now();
+  auto res = call(std::move(req), [&](SseEvent) -> asio::awaitable<bool> { co_return false; });
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(res) << res.error().message;  // the callback had what it needed: not a timeout
+  EXPECT_TRUE(res->is_sse);
+  EXPECT_GE(took, 90ms);
+  EXPECT_LT(took, 5s);
+  auto again = call(post(upstream.url(), "{}"), [&](SseEvent) -> asio::awaitable<bool> { co_return false; });
+  EXPECT_EQ(upstream.accepted(), 2);  // the held connection was not pooled
+}
+
+TEST_F(ClientTest, TimeoutCoveringTheStreamFailsAStreamThatNeverAnswers) {
+  RawServer upstream([](tcp::socket& s) {
+    std::string pending;
+    if (!read_raw_request(s, pending)) return;
+    write_sse_response(s, 0ms, "");
+    read_raw_request(s, pending);
+  });
+  ClientRequest req = post(upstream.url(), "{}");
+  req.timeout = 200ms;
+  req.timeout_covers_stream = true;
+  auto res = call(std::move(req), [&](SseEvent) -> asio::awaitable<bool> { co_return true; });
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().reason, core::Reason::upstream_timeout);
+}
+
+TEST_F(ClientTest, PreparedHeaderLinesAndNoResponseHeaders) {
+  TestServer server(echo_handler());
+  Headers prepared;
+  prepared.add("Authorization", "Bearer prepared");
+  prepared.add("Host", "evil.example");  // framing headers are the client's own
+  prepared.add("X-Bad", "split\r\nInjected: yes");
+  ClientRequest req = post(server.url(), "{}");
+  req.header_lines = std::make_shared<const std::string>(serialize_header_lines(prepared));
+  EXPECT_EQ(*req.header_lines, "Authorization: Bearer prepared\r\n");
+  req.keep_response_headers = false;
+  auto res = call(std::move(req));
+  ASSERT_TRUE(res) << res.error().message;
+  EXPECT_TRUE(res->headers.all().empty());
+  ClientRequest again = post(server.url(), "{}");
+  again.header_lines = std::make_shared<const std::string>(serialize_header_lines(prepared));
+  auto kept = call(std::move(again));
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->headers.get("X-Auth").value_or(""), "Bearer prepared");
+  EXPECT_NE(kept->headers.get("X-Host").value_or(""), "evil.example");
 }
 
 TEST_F(ClientTest, CancelLongSseGetFromAnotherThread) {

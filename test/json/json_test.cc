@@ -456,5 +456,57 @@ TEST(Canonicalize, NestedSortingAndEscapes) {
   EXPECT_EQ(canonicalize(parse_ok(R"({"b":0,"aa":0,"a":0,"B":0,"":0})")), R"({"":0,"B":0,"a":0,"aa":0,"b":0})");
 }
 
+// ---- validate / split_object ----
+
+TEST(Validate, AcceptsAndRefusesWhatParseDoes) {
+  for (std::string_view text : {R"({"a":[1,2.5,"x",null,true]})", "12345678901234567890123", R"("s")", "[]",
+                                R"({"n":1e308})"}) {
+    EXPECT_TRUE(validate(text).has_value()) << text;
+    EXPECT_TRUE(parse(text).has_value()) << text;
+  }
+  for (std::string_view text : {"", "{", R"({"a":1,"a":2})", R"([{"x":{"y":1,"y":1}}])", "[1,]", "nul",
+                                "\"\xff\"", R"({"a":1} x)"}) {
+    EXPECT_FALSE(validate(text).has_value()) << text;
+    EXPECT_FALSE(parse(text).has_value()) << text;
+  }
+  ParseLimits shallow;
+  shallow.max_depth = 2;
+  EXPECT_TRUE(validate("[[1]]", shallow).has_value());
+  EXPECT_FALSE(validate("[[[1]]]", shallow).has_value());
+  shallow.max_bytes = 3;
+  EXPECT_FALSE(validate("[1,2]", shallow).has_value());
+}
+
+TEST(SplitObject, MembersAsTextInOrder) {
+  const std::string_view text = " { \"b\" : {\"x\":[1,{\"y\":\"}]\\\"\"}]} ,\"a\":\"q\\\"}\" ,\"esc\\u0061\":-1.5e3,\"n\":null } ";
+  ASSERT_TRUE(validate(text).has_value());
+  std::vector<RawMember> members;
+  ASSERT_TRUE(split_object(text, members));
+  ASSERT_EQ(members.size(), 4u);
+  EXPECT_EQ(members[0].key, "b");
+  EXPECT_EQ(members[0].value, R"({"x":[1,{"y":"}]\""}]})");
+  EXPECT_EQ(members[1].key, "a");
+  EXPECT_EQ(members[1].value, R"("q\"}")");
+  EXPECT_FALSE(members[1].key_escaped);
+  EXPECT_EQ(members[2].key, R"(esc\u0061)");
+  EXPECT_TRUE(members[2].key_escaped);
+  EXPECT_EQ(members[2].value, "-1.5e3");
+  EXPECT_EQ(members[3].value, "null");
+  // Each value is the text of exactly that member.
+  const Value tree = parse_ok(text);
+  EXPECT_EQ(parse_ok(members[0].value), *tree.find("b"));
+  EXPECT_EQ(parse_ok(members[1].value), *tree.find("a"));
+
+  EXPECT_TRUE(split_object("{}", members));
+  EXPECT_TRUE(members.empty());
+  EXPECT_FALSE(split_object("[1]", members));
+  EXPECT_FALSE(split_object(R"("{")", members));
+  // A string ending in an escaped backslash closes normally.
+  ASSERT_TRUE(split_object(R"({"k":"a\\","z":1})", members));
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].value, R"("a\\")");
+  EXPECT_EQ(members[1].value, "1");
+}
+
 }  // namespace
 }  // namespace bulkhead::json

@@ -243,5 +243,61 @@ TEST(Versions, NegotiateInitialize) {
   EXPECT_EQ(negotiate_initialize("2026-07-28"), kLatestSessionVersion) << "stateless versions do not initialize";
 }
 
+TEST(Envelope, ResultKeptAsWrittenForPlainResponses) {
+  const std::string text = R"({"result":{"content":[{"type":"text","text":"hi \u00e9"}], "z" : 1},"jsonrpc":"2.0","id":7})";
+  auto m = parse_message_keeping_result(text);
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  EXPECT_EQ(m->kind, Message::Kind::response);
+  EXPECT_EQ(m->id, json::Value(7));
+  EXPECT_TRUE(m->result.is_null());
+  EXPECT_EQ(m->raw_result, R"({"content":[{"type":"text","text":"hi \u00e9"}], "z" : 1})");
+  m->id = json::Value("client-1");
+  // Forwarded byte for byte inside our envelope.
+  EXPECT_EQ(serialize(*m), R"({"jsonrpc":"2.0","id":"client-1","result":{"content":[{"type":"text","text":"hi \u00e9"}], "z" : 1}})");
+  Message built = *m;
+  materialize_result(built);
+  EXPECT_TRUE(built.raw_result.empty());
+  EXPECT_EQ(built.result, js(R"({"content":[{"type":"text","text":"hi é"}],"z":1})"));
+  EXPECT_EQ(to_json(*m), to_json(built));
+  materialize_result(built);  // no-op the second time
+  EXPECT_EQ(built.result, js(R"({"content":[{"type":"text","text":"hi é"}],"z":1})"));
+}
+
+TEST(Envelope, KeepingResultAgreesWithTheGeneralPath) {
+  // Everything that is not a plain response goes through to_message(json::parse(...)) and gives the same answer.
+  for (std::string_view text : {
+           R"({"jsonrpc":"2.0","id":"a","result":[1,2]})",
+           R"({"jsonrpc":"2.0","id":-0,"result":{}})",
+           R"({"jsonrpc":"2.0","id":1.5,"result":{}})",
+           R"({"jsonrpc":"2.0","id":"a\"b","result":{}})",
+           R"({"jsonrpc":"2.0","id":99999999999999999999,"result":{}})",
+           R"({"jsonrpc":"2.\u0030","id":1,"result":{}})",
+           R"({"jsonrpc":"2.0","\u0069d":1,"result":{}})",
+           R"({"jsonrpc":"1.0","id":1,"result":{}})",
+           R"({"jsonrpc":"2.0","id":1,"result":{},"extra":true})",
+           R"({"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"m"}})",
+           R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"m"}})",
+           R"({"jsonrpc":"2.0","id":3,"method":"sampling/createMessage","params":{"x":1}})",
+           R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1}})",
+           R"({"jsonrpc":"2.0","id":1,"result":{"a":1,"a":2}})",
+           R"({"jsonrpc":"2.0","id":1})",
+           R"([{"jsonrpc":"2.0","id":1,"result":{}}])",
+           R"(not json)",
+       }) {
+    auto general_value = json::parse(text);
+    core::Result<Message> general =
+        general_value ? to_message(std::move(*general_value)) : core::fail(Reason::parse_error, "malformed");
+    auto kept = parse_message_keeping_result(text);
+    ASSERT_EQ(general.has_value(), kept.has_value()) << text;
+    if (!general) {
+      EXPECT_EQ(general.error().reason, kept.error().reason) << text;
+      continue;
+    }
+    materialize_result(*kept);
+    EXPECT_TRUE(same(*general, *kept)) << text;
+    EXPECT_EQ(serialize(*general), serialize(*kept)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace bulkhead::mcp

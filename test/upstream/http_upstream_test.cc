@@ -125,7 +125,7 @@ TEST_F(HttpUpstreamTest, SseResponseRoutesMessagesToTheRequestAndRestoresIds) {
   });
 }
 
-TEST_F(HttpUpstreamTest, TimeoutSendsCancelledAndExpiredSessionIsReported) {
+TEST_F(HttpUpstreamTest, TimeoutSendsCancelledAndAnExpiredSessionIsReopenedOnce) {
   NodeServer fake({fake_http_js()}, free_port());
   ASSERT_TRUE(fake.ready());
   auto up = make(config_for(fake.url()));
@@ -155,12 +155,47 @@ TEST_F(HttpUpstreamTest, TimeoutSendsCancelledAndExpiredSessionIsReported) {
     }
     EXPECT_EQ(slow_wire, cancelled_wire);
 
+    // The upstream forgets the session: the next request gets 404, a new session is initialized (with the same
+    // client info and capabilities) and the request is sent again on it, with the caller's id restored.
     auto expire = co_await s->request(mcp::make_request(J("2"), "expire", json::Value()), {}, 5s);
     CO_ASSERT_TRUE(expire);
-    auto after = co_await s->request(mcp::make_request(J("3"), "echo", json::Value()), {}, 5s);
-    CO_ASSERT_FALSE(after);
-    EXPECT_EQ(after.error().reason, core::Reason::upstream_unavailable);
-    EXPECT_NE(after.error().message.find("expired"), std::string::npos) << after.error().message;
+    auto after = co_await s->request(mcp::make_request(J("3"), "echo", J(R"({"x":1})")), {}, 5s);
+    CO_ASSERT_TRUE_MSG(after, after.error().message);
+    EXPECT_EQ(after->id, J("3"));
+    EXPECT_EQ(*after->result.find("params"), J(R"({"x":1})"));
+    json::Value log = co_await fake_log(fake);
+    std::vector<std::string> sessions_used;
+    int initializes = 0;
+    for (const auto& entry : log.as_array()) {
+      auto body = json::parse(*entry.find_string("body"));
+      if (!body || !body->find_string("method")) continue;
+      const std::string& method = *body->find_string("method");
+      if (method == "initialize") {
+        ++initializes;
+        EXPECT_EQ(*body->find("params")->find("capabilities"), J(R"({"sampling":{},"roots":{"listChanged":true}})"));
+        EXPECT_EQ(entry.find("headers")->find("mcp-session-id"), nullptr);
+      }
+      if (method == "echo") sessions_used.push_back(*entry.find("headers")->find_string("mcp-session-id"));
+    }
+    EXPECT_EQ(initializes, 2);
+    EXPECT_EQ(sessions_used, (std::vector<std::string>{"s1", "s2"}));  // 404 on the old one, then the new one
+    auto later = co_await s->request(mcp::make_request(J("4"), "echo", json::Value()), {}, 5s);
+    CO_ASSERT_TRUE_MSG(later, later.error().message);
+
+    // An upstream that loses every new session too: reopened once per request, then reported.
+    auto amnesia = co_await s->request(mcp::make_request(J("5"), "amnesia", json::Value()), {}, 5s);
+    CO_ASSERT_TRUE(amnesia);
+    auto lost = co_await s->request(mcp::make_request(J("6"), "echo", json::Value()), {}, 5s);
+    CO_ASSERT_FALSE(lost);
+    EXPECT_EQ(lost.error().reason, core::Reason::upstream_unavailable);
+    EXPECT_NE(lost.error().message.find("expired"), std::string::npos) << lost.error().message;
+    json::Value final_log = co_await fake_log(fake);
+    int total_initializes = 0;
+    for (const auto& entry : final_log.as_array()) {
+      auto body = json::parse(*entry.find_string("body"));
+      if (body && body->find_string("method") && *body->find_string("method") == "initialize") ++total_initializes;
+    }
+    EXPECT_EQ(total_initializes, 3);  // one reopen attempt for the lost request, no loop
   });
 }
 

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "gateway/detail/input_bridge.h"
 #include "gateway/detail/metrics.h"
 #include "gateway/detail/names.h"
 #include "gateway/detail/reply.h"
@@ -194,9 +195,37 @@ class GatewayImpl final : public Gateway {
                                        mcp::Message message);
   asio::awaitable<void> on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
                                           Reply* reply);
+  // The outcome record of a forwarded request (no [audit]: nothing); a record that cannot be written turns
+  // `response` into audit_unavailable (fail closed).
+  asio::awaitable<void> record_outcome(std::optional<audit::AuditRecord>& trail, mcp::Message& response,
+                                       std::chrono::steady_clock::time_point started);
+  // What the gateway answers itself to an upstream's server→client request that no client can take: ping → {},
+  // roots/list outside a request → no roots, anything else → -32601.
+  asio::awaitable<void> answer_for_client(const SessionPtr& session, std::size_t upstream, const mcp::Message& request,
+                                          bool during_request);
+
+  // bridged_calls.cc: the input_required bridge for 2026-07-28 clients (detail/input_bridge.h).
+  [[nodiscard]] bool bridges_input(const ClientSession& session, const Reply& reply, std::string_view method) const;
+  asio::awaitable<mcp::Message> start_bridged(const SessionPtr& session, std::size_t index, mcp::Message message,
+                                              Reply& reply, std::optional<audit::AuditRecord> trail,
+                                              std::chrono::steady_clock::time_point started);
+  asio::awaitable<void> run_bridged(SessionPtr session, std::size_t index, std::shared_ptr<BridgedCall> call,
+                                    mcp::Message message, std::optional<audit::AuditRecord> trail,
+                                    std::chrono::steady_clock::time_point started);
+  asio::awaitable<mcp::Message> follow_bridged(SessionPtr session, std::shared_ptr<BridgedCall> call, Reply& reply);
+  // A retry carrying requestState (and inputResponses): answers the parked call's requests upstream and follows it.
+  asio::awaitable<mcp::Message> resume_bridged(const SessionPtr& session, const mcp::Message& message, Reply& reply,
+                                               const json::Value& request_state, const json::Value& input_responses);
+  // Forgets the call and, when it has not finished, cancels it upstream (notifications/cancelled).
+  void cancel_bridged(const std::shared_ptr<BridgedCall>& call, std::string_view reason);
 
   // lists.cc
   asio::awaitable<core::Result<upstream::Session*>> ensure_upstream(const SessionPtr& session, std::size_t index);
+  // What ensure_upstream / resolve_name answer when no I/O is needed (the upstream session is open; the cached
+  // catalog lists the name): the hot path skips their coroutine frames. Null / nullopt: call those.
+  [[nodiscard]] static upstream::Session* open_upstream(const ClientSession& session, std::size_t index);
+  [[nodiscard]] std::optional<RoutedName> resolve_name_cached(const ClientSession& session, ListKind kind,
+                                                              std::string_view exposed) const;
   asio::awaitable<core::Result<const json::Array*>> fetch_catalog(const SessionPtr& session, std::size_t index,
                                                                   ListKind kind, bool refresh);
   asio::awaitable<mcp::Message> aggregate(const SessionPtr& session, ListKind kind, mcp::Message message,
@@ -240,6 +269,9 @@ class GatewayImpl final : public Gateway {
   std::unordered_set<std::int64_t> offboardings_applied_;
   std::unordered_set<std::string> candidates_recorded_;  // "<upstream>\n<digest>" already in the store
   std::string admin_token_;  // [admin] token_file contents; empty = no token access
+  std::optional<RequestStateSigner> request_states_;                         // set by init()
+  std::unordered_map<std::string, std::shared_ptr<BridgedCall>> bridged_;   // by BridgedCall::id
+  std::uint64_t next_bridged_ = 1;
 };
 
 }  // namespace bulkhead::gateway::detail

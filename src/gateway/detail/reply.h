@@ -49,6 +49,11 @@ class Reply {
   bool audited = false;
   // The authenticated caller of this request (null before authentication); outlives the Reply's use.
   const Caller* caller = nullptr;
+  // 2026-07-28 tools/call, prompts/get, resources/read: the envelope's clientCapabilities (what the client can be
+  // asked through input_required; null for other requests) and the request's params.name / params.uri (a retry
+  // continuing a parked call must repeat it).
+  json::Value input_capabilities;
+  std::string input_target;
 
  private:
   http::ResponseStream& stream_;

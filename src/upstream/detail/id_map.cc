@@ -48,6 +48,7 @@ bool CallTable::complete(mcp::Message response) {
   if (it == calls_.end()) return false;
   std::shared_ptr<PendingCall> call = it->second;
   response.id = call->caller_id;
+  if (call->result_form == ResultForm::value) mcp::materialize_result(response);
   call->finish(std::move(response));
   return true;
 }
@@ -96,20 +97,24 @@ void CallTable::fail_all(const core::Error& error) {
   for (auto& [wire, call] : calls) call->finish(std::unexpected(error));
 }
 
+asio::awaitable<void> drain_inbox(PendingCall& call, const MessageSink& on_message) {
+  while (!call.inbox.empty()) {
+    mcp::Message message = std::move(call.inbox.front());
+    call.inbox.pop_front();
+    if (!on_message) continue;
+    try {
+      co_await on_message(std::move(message));
+    } catch (const std::exception& e) {
+      spdlog::warn("upstream: message handler failed: {}", e.what());
+    }
+  }
+}
+
 asio::awaitable<std::optional<core::Result<mcp::Message>>> await_outcome(
     std::shared_ptr<PendingCall> call, const MessageSink& on_message,
     std::chrono::steady_clock::time_point deadline) {
   while (true) {
-    while (!call->inbox.empty()) {
-      mcp::Message message = std::move(call->inbox.front());
-      call->inbox.pop_front();
-      if (!on_message) continue;
-      try {
-        co_await on_message(std::move(message));
-      } catch (const std::exception& e) {
-        spdlog::warn("upstream: message handler failed: {}", e.what());
-      }
-    }
+    if (!call->inbox.empty()) co_await drain_inbox(*call, on_message);
     if (call->outcome) co_return std::move(call->outcome);
     if (std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
     co_await call->wake.wait_until(deadline);

@@ -7,7 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,9 +34,13 @@ struct PendingCall {
   json::Value caller_progress_token;
   std::uint64_t session = kInternalSession;
   std::string method;
-  std::deque<mcp::Message> inbox;                      // for the caller's on_message, in arrival order
+  ResultForm result_form = ResultForm::value;  // raw: the response may keep its result as text (raw_result)
+  std::list<mcp::Message> inbox;                       // for the caller's on_message, in arrival order
   std::optional<core::Result<mcp::Message>> outcome;  // the response (caller id restored) or a failure
   Waiters wake;
+  // Set while the caller itself reads the call's response (HTTP: the POST's own stream): finishing the call from
+  // elsewhere (cancelled by the client, session closed, answered on another stream) stops that read.
+  std::function<void()> abort;
 
   void deliver(mcp::Message message) {
     inbox.push_back(std::move(message));
@@ -45,6 +50,11 @@ struct PendingCall {
     if (outcome) return;
     outcome = std::move(result);
     wake.notify_all();
+    if (abort) {
+      auto stop = std::move(abort);
+      abort = nullptr;
+      stop();
+    }
   }
 };
 
@@ -53,7 +63,8 @@ class CallTable {
   // Rewrites `request`'s id (and progress token, when present) to wire values and registers the call.
   std::shared_ptr<PendingCall> register_call(mcp::Message& request, std::uint64_t session);
   void remove(std::int64_t wire_id);
-  // A response or error from upstream: restores the caller's id and finishes its call. False if unknown.
+  // A response or error from upstream: restores the caller's id and finishes its call (building a raw result
+  // into a Value unless the call asked for ResultForm::raw). False if unknown.
   bool complete(mcp::Message response);
   // notifications/progress from upstream: restores the caller's token and hands it to the owning call's
   // inbox. False if the token is not one of ours (or its call is over).
@@ -87,6 +98,10 @@ class CallGuard {
   CallTable* table_;
   std::int64_t wire_id_;
 };
+
+// Hands what is in the call's inbox to `on_message`, in order (dropped when on_message is empty). Exceptions from
+// on_message are logged and dropped.
+asio::awaitable<void> drain_inbox(PendingCall& call, const MessageSink& on_message);
 
 // Hands the call's inbox to `on_message` (in order) until its outcome is set, then returns the outcome after
 // the inbox is empty; nullopt when `deadline` passes first. Exceptions from on_message are logged and dropped.

@@ -53,9 +53,7 @@ core::Result<json::Value> check_initialize(const mcp::Message& response, std::st
 core::Result<mcp::Message> parse_wire(std::string_view text) {
   json::ParseLimits limits;
   limits.max_bytes = kMaxMessageBytes;
-  auto value = json::parse(text, limits);
-  if (!value) return core::fail(core::Reason::parse_error, value.error().message);
-  return mcp::to_message(std::move(*value));
+  return mcp::parse_message_keeping_result(text, limits);
 }
 
 mcp::Message make_wire_error(json::Value id, int code, std::string message) {

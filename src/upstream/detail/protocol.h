@@ -23,7 +23,8 @@ inline constexpr std::size_t kMaxMessageBytes = 64u << 20;
 // Checks an initialize response; the result object on success (upstream_unavailable otherwise).
 [[nodiscard]] core::Result<json::Value> check_initialize(const mcp::Message& response, std::string_view label);
 // (label: e.g. "upstream 'crm'", used in error messages)
-// Parses one wire message (a stdio line or an SSE event's data).
+// Parses one wire message (a stdio line or an SSE event's data). A response's result stays raw text
+// (mcp::parse_message_keeping_result); CallTable::complete builds it unless the caller asked for raw results.
 [[nodiscard]] core::Result<mcp::Message> parse_wire(std::string_view text);
 // An error response we send upstream ourselves (e.g. a server→client request no client can answer).
 [[nodiscard]] mcp::Message make_wire_error(json::Value id, int code, std::string message);

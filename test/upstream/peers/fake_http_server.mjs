@@ -1,12 +1,14 @@
 // A scriptable Streamable HTTP MCP server for upstream tests. Listens on 127.0.0.1:$PORT at /mcp.
 // GET answers 405 (no server stream). POST methods: initialize (JSON answer + Mcp-Session-Id), echo (JSON),
 // sse_echo (SSE: a notification, a roots/list request, then the response), slow (never answers until cancelled),
-// expire (forgets the session: later requests get 404). GET /log returns what was received (headers and bodies).
+// expire (forgets the session: later requests get 404), amnesia (forgets the session and, from then on, every new
+// session right after initialize). GET /log returns what was received (headers and bodies).
 import http from "node:http";
 
 const log = [];
 const sessions = new Set();
 let n = 0;
+let amnesia = false;
 
 const server = http.createServer((req, res) => {
   let body = "";
@@ -25,7 +27,7 @@ const server = http.createServer((req, res) => {
     try { m = JSON.parse(body); } catch { res.writeHead(400); res.end(); return; }
     if (m.method === "initialize") {
       const id = `s${++n}`;
-      sessions.add(id);
+      if (!amnesia) sessions.add(id);
       res.writeHead(200, { "content-type": "application/json", "mcp-session-id": id });
       res.end(JSON.stringify({ jsonrpc: "2.0", id: m.id, result: { protocolVersion: m.params.protocolVersion,
         capabilities: {}, serverInfo: { name: "fake-http", version: "1" } } }));
@@ -60,6 +62,9 @@ const server = http.createServer((req, res) => {
         res.write(": waiting\n\n");
         req.on("close", () => {});
         return;
+      case "amnesia":
+        amnesia = true;
+      // fall through
       case "expire":
         sessions.delete(sid);
         res.writeHead(200, { "content-type": "application/json" });
