@@ -312,7 +312,7 @@ class SqliteStore final : public Store {
 
   core::Result<void> record_issued(const IssuedToken& t) override {
     // The audit log is the durable record of issuance; this index may lose its last rows on power loss.
-    if (auto r = db_.exec("PRAGMA synchronous=NORMAL"); !r) return r;
+    if (auto r = pragma(sync_normal_, "PRAGMA synchronous=NORMAL"); !r) return r;
     auto stmt = cached(insert_issued_,
                        fmt::format("INSERT INTO issued_tokens ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                                    kIssuedColumns));
@@ -326,7 +326,7 @@ class SqliteStore final : public Store {
       if (auto done = (*stmt)->run(); !done) result = std::unexpected(db_.error("recording an issued token"));
       (*stmt)->reset();
     }
-    if (auto r = db_.exec("PRAGMA synchronous=FULL"); !r) return r;
+    if (auto r = pragma(sync_full_, "PRAGMA synchronous=FULL"); !r) return r;
     return result;
   }
 
@@ -460,6 +460,16 @@ class SqliteStore final : public Store {
     return result;
   }
 
+  // A prepared pragma, run (prepared once: this is on the token-exchange path).
+  core::Result<void> pragma(std::optional<Statement>& slot, std::string_view sql) {
+    auto stmt = cached(slot, sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    auto done = (*stmt)->run();
+    (*stmt)->reset();
+    if (!done) return std::unexpected(db_.error(sql));
+    return {};
+  }
+
   core::Result<Statement*> cached(std::optional<Statement>& slot, std::string_view sql) {
     if (!slot) {
       auto stmt = db_.prepare(sql);
@@ -482,7 +492,7 @@ class SqliteStore final : public Store {
   std::uint64_t epoch_seen_ = 0;
   std::chrono::steady_clock::time_point version_checked_;
   std::optional<Statement> schema_version_, data_version_, insert_revocation_, revocations_after_, insert_issued_,
-      put_secret_, get_secret_;
+      put_secret_, get_secret_, sync_normal_, sync_full_;
 };
 
 }  // namespace
