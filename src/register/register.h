@@ -9,6 +9,7 @@
 // thread with one Store.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -125,10 +126,15 @@ enum class PinState : std::uint8_t {
   unknown,  // not pinned yet: with a register, hidden until approved; without, pinned on first sight (TOFU)
 };
 
+// A pin as the request path reads it: the digest inline (no pointer to chase per tools/call).
 struct PinnedTool {
-  std::string digest;
-  std::string approved_by;
-  std::int64_t approved_at_ms = 0;
+  static constexpr std::size_t kDigestCapacity = 64;  // tool_digest(): lowercase hex SHA-256
+  std::array<char, kDigestCapacity> digest{};
+  std::size_t size = 0;
+  bool well_formed = false;  // a stored digest longer than that never matches (the tool reads as changed)
+  [[nodiscard]] bool matches(std::string_view candidate) const noexcept {
+    return well_formed && candidate == std::string_view(digest.data(), size);
+  }
 };
 
 // One immutable snapshot: the latest register version (if any), the pins, the offboardings.
@@ -139,6 +145,29 @@ struct StringHash {
 };
 template <class T>
 using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+// Two-part keys ("<upstream>", "<tenant or tool>") in one table: a request's register check is one probe per table
+// instead of two nested ones (each probe of a large table is a cache miss or two). Looked up by string_views.
+using KeyPair = std::pair<std::string, std::string>;
+using KeyPairView = std::pair<std::string_view, std::string_view>;
+struct KeyPairHash {
+  using is_transparent = void;
+  std::size_t operator()(KeyPairView key) const noexcept {
+    const std::size_t a = std::hash<std::string_view>{}(key.first);
+    const std::size_t b = std::hash<std::string_view>{}(key.second);
+    return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+  }
+  std::size_t operator()(const KeyPair& key) const noexcept { return (*this)(KeyPairView(key.first, key.second)); }
+};
+struct KeyPairEqual {
+  using is_transparent = void;
+  bool operator()(KeyPairView a, KeyPairView b) const noexcept { return a == b; }
+  bool operator()(const KeyPair& a, KeyPairView b) const noexcept { return KeyPairView(a.first, a.second) == b; }
+  bool operator()(KeyPairView a, const KeyPair& b) const noexcept { return a == KeyPairView(b.first, b.second); }
+  bool operator()(const KeyPair& a, const KeyPair& b) const noexcept { return a == b; }
+};
+template <class T>
+using KeyPairMap = std::unordered_map<KeyPair, T, KeyPairHash, KeyPairEqual>;
 
 class View {
  public:
@@ -166,10 +195,13 @@ class View {
 
  private:
   struct ConnectorState;
+  struct Mapping;
   std::optional<Register> register_;
   std::int64_t version_ = 0;
   StringMap<std::shared_ptr<const ConnectorState>> connectors_;
-  StringMap<StringMap<PinnedTool>> pins_;  // upstream → tool → pin
+  KeyPairMap<Mapping> mappings_;           // (upstream, tenant) → connector state + agent patterns
+  KeyPairMap<PinnedTool> pins_;            // (upstream, tool) → pin
+  StringMap<bool> pinned_upstreams_;       // upstreams with at least one pin
   std::set<std::string, std::less<>> offboarded_connectors_;
   std::set<std::string, std::less<>> offboarded_tenants_;
   std::set<std::string, std::less<>> offboarded_agents_;

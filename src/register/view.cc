@@ -1,5 +1,7 @@
 // The immutable snapshot the gateway enforces: approvals, tenant mappings, classifications at approval, pins,
 // offboardings. Lookups are hash lookups (BM_Register_Lookup).
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "register/register.h"
@@ -22,7 +24,12 @@ struct View::ConnectorState {
   bool classifications_match = true;
   Date approved_on = 0;
   Date review_by = 0;
-  StringMap<std::vector<std::string>> tenants;  // tenant → agent patterns (empty = any)
+};
+
+struct View::Mapping {
+  const ConnectorState* connector = nullptr;  // owned by connectors_
+  bool any_agent = true;                      // the mapping names no agents
+  std::string agents;                         // agent patterns, each followed by '\n'
 };
 
 View::View(std::optional<Register> reg, std::int64_t version, const Classifications& approved,
@@ -39,12 +46,27 @@ View::View(std::optional<Register> reg, std::int64_t version, const Classificati
       state->classifications_match = then != nullptr && now != nullptr && *then == *now;
       state->approved_on = c.approved_on;
       state->review_by = c.review_by;
-      for (const TenantMapping& m : c.tenants) state->tenants[m.tenant] = m.agents;
-      connectors_[c.upstream] = std::move(state);
+      // A connector declared twice never validates; were one stored anyway, its first declaration counts.
+      if (!connectors_.emplace(c.upstream, state).second) continue;
+      for (const TenantMapping& m : c.tenants) {
+        Mapping mapping{state.get(), m.agents.empty(), {}};
+        for (const auto& agent : m.agents) {
+          // A SPIFFE ID has no line break: a pattern with one matches nothing (and never widens another).
+          if (agent.find('\n') == std::string::npos) mapping.agents.append(agent).push_back('\n');
+        }
+        mappings_.emplace(KeyPair(c.upstream, m.tenant), std::move(mapping));
+      }
     }
   }
   for (auto& pin : pins) {
-    pins_[pin.upstream][pin.tool] = PinnedTool{std::move(pin.digest), std::move(pin.approved_by), pin.approved_at_ms};
+    pinned_upstreams_[pin.upstream] = true;
+    PinnedTool entry;
+    entry.well_formed = pin.digest.size() <= PinnedTool::kDigestCapacity;
+    if (entry.well_formed) {
+      std::copy(pin.digest.begin(), pin.digest.end(), entry.digest.begin());
+      entry.size = pin.digest.size();
+    }
+    pins_[KeyPair(std::move(pin.upstream), std::move(pin.tool))] = entry;
   }
   for (const auto& o : offboardings) {
     if (o.kind == "connector") offboarded_connectors_.insert(o.value);
@@ -64,15 +86,25 @@ Verdict View::check(std::string_view upstream, std::string_view tenant, std::str
     if (offboarded_mappings_.contains(key)) return Verdict::tenant_not_mapped;
   }
   if (!register_) return Verdict::allow;
-  auto it = connectors_.find(upstream);
-  if (it == connectors_.end()) return Verdict::not_approved;
-  const ConnectorState& c = *it->second;
+  auto mapping = mappings_.find(KeyPairView(upstream, tenant));
+  if (mapping == mappings_.end()) {
+    // Not mapped: an unknown or unapproved connector says so first.
+    auto it = connectors_.find(upstream);
+    if (it == connectors_.end()) return Verdict::not_approved;
+    const ConnectorState& c = *it->second;
+    if (!c.approval_complete || !c.classifications_match || c.approved_on > today) return Verdict::not_approved;
+    return Verdict::tenant_not_mapped;
+  }
+  const ConnectorState& c = *mapping->second.connector;
   if (!c.approval_complete || !c.classifications_match || c.approved_on > today) return Verdict::not_approved;
-  auto mapping = c.tenants.find(tenant);
-  if (mapping == c.tenants.end()) return Verdict::tenant_not_mapped;
-  if (!mapping->second.empty()) {
+  if (!mapping->second.any_agent) {
     bool matched = false;
-    for (const auto& pattern : mapping->second) matched = matched || agent_matches(pattern, principal);
+    std::string_view rest = mapping->second.agents;
+    while (!matched && !rest.empty()) {
+      const auto end = rest.find('\n');
+      matched = agent_matches(rest.substr(0, end), principal);
+      rest.remove_prefix(end + 1);
+    }
     if (!matched) return Verdict::tenant_not_mapped;
   }
   if (c.review_by < today) return Verdict::overdue;
@@ -110,14 +142,12 @@ std::string View::explain(Verdict verdict, std::string_view upstream, std::strin
 }
 
 PinState View::pin_state(std::string_view upstream, std::string_view tool, std::string_view digest) const {
-  auto tools = pins_.find(upstream);
-  if (tools == pins_.end()) return PinState::unknown;
-  auto it = tools->second.find(tool);
-  if (it == tools->second.end()) return PinState::unknown;
-  return it->second.digest == digest ? PinState::pinned : PinState::changed;
+  auto it = pins_.find(KeyPairView(upstream, tool));
+  if (it == pins_.end()) return PinState::unknown;
+  return it->second.matches(digest) ? PinState::pinned : PinState::changed;
 }
 
-bool View::has_pins(std::string_view upstream) const { return pins_.contains(upstream); }
+bool View::has_pins(std::string_view upstream) const { return pinned_upstreams_.contains(upstream); }
 
 bool View::connector_approved(std::string_view upstream) const {
   if (offboarded_connectors_.contains(upstream)) return false;
