@@ -6,6 +6,7 @@
 #       throughput ratio, and CPU time per request of the gateway and of the echo upstream (/proc/PID/stat).
 #   (3) supergateway and mcp-proxy each fronting the stdio echo server vs bulkhead fronting the same stdio server.
 #   (2b) upstream-bound: server-everything (test/peers) over HTTP, direct vs through bulkhead: throughput ratio.
+#   (2c) the same with the gateway on the load client's core instead of the upstream's (node alone on its core).
 #   (4) RSS of the gateway idle and with 1,000 open sessions.
 #
 # Builds nothing: expects build/bin/bulkhead, build/bin/bulkhead-echo, build/bin/bulkhead-load (configure with
@@ -14,7 +15,7 @@
 # starts is stopped on exit. Environment overrides: BUILD_DIR, BULKHEAD, BENCH_BIN, BENCH_OUT, LOW_REQUESTS,
 # LOW_ROUNDS, SAT_SECONDS, SAT_CONNECTIONS, PEER_CONNECTIONS, PEER_SECONDS, SESSIONS, SKIP_PEERS=1, SKIP_GATEWAY=1,
 # SKIP_EVERYTHING=1, EVERYTHING (path of server-everything's dist/index.js), EVERYTHING_ROUNDS, EVERYTHING_SECONDS,
-# EVERYTHING_WARMUP_SECONDS, BENCH_NOTE (a line for the report).
+# EVERYTHING_WARMUP_SECONDS, EVERYTHING_SPLIT=0 (skip 2c), BENCH_NOTE (a line for the report).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SKIP_PEERS=${SKIP_PEERS:-0}
 SKIP_GATEWAY=${SKIP_GATEWAY:-0}
 SKIP_EVERYTHING=${SKIP_EVERYTHING:-0}
+EVERYTHING_SPLIT=${EVERYTHING_SPLIT:-1}
 
 ECHO=$BENCH_BIN/bulkhead-echo
 LOAD=$BENCH_BIN/bulkhead-load
@@ -85,7 +87,7 @@ log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 start() {
   local name=$1
   shift
-  setsid taskset -c "$SERVER_CPU" "$@" >"$work/$name.out" 2>"$work/$name.log" </dev/null &
+  setsid taskset -c "${START_CPU:-$SERVER_CPU}" "$@" >"$work/$name.out" 2>"$work/$name.log" </dev/null &
   started_pid=$!
   groups+=("$started_pid")
 }
@@ -128,7 +130,9 @@ load() {
   local name=$1
   shift
   log "load $name: $*"
-  if ! timeout 300 taskset -c "$LOAD_CPU" "$LOAD" --label "$name" --busy-poll "$@" >"$results/$name.json" \
+  local poll=--busy-poll
+  [ "${NO_BUSY_POLL:-0}" = 1 ] && poll=""
+  if ! timeout 300 taskset -c "$LOAD_CPU" "$LOAD" --label "$name" $poll "$@" >"$results/$name.json" \
     2>"$work/load-$name.log"; then
     log "load $name reported errors: $(tail -1 "$work/load-$name.log")"
   fi
@@ -279,6 +283,25 @@ url = \"http://127.0.0.1:$port/mcp\""
       --tool everything__echo --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
   done
   stop_last  # gw-everything
+  # (2c) The same upstream with the gateway off its core: node alone on SERVER_CPU as in the direct runs, the
+  # gateway on LOAD_CPU beside the load client (which then sleeps instead of busy-polling, both paths alike). This
+  # is how a deployment runs (a gateway does not share a core with the server it fronts); 2b is the worst case.
+  if [ "$EVERYTHING_SPLIT" = 1 ]; then
+    START_CPU=$LOAD_CPU gateway gw-everything-split "[[upstream]]
+name = \"everything\"
+transport = \"http\"
+url = \"http://127.0.0.1:$port/mcp\""
+    NO_BUSY_POLL=1 load everything-warmup-split --url "$gateway_url" --tool everything__echo \
+      --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_WARMUP_SECONDS" --warmup 100
+    for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
+      NO_BUSY_POLL=1 measure_cpu "everything-split-direct-r$round" "$everything_pid" -- \
+        --url "http://127.0.0.1:$port/mcp" --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
+      NO_BUSY_POLL=1 measure_cpu "everything-split-gateway-r$round" "$gateway_pid" "$everything_pid" -- \
+        --url "$gateway_url" --tool everything__echo --connections "$PEER_CONNECTIONS" \
+        --duration "$EVERYTHING_SECONDS" --warmup 100
+    done
+    stop_last  # gw-everything-split
+  fi
   stop_last  # everything
 fi
 
