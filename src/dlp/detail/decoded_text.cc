@@ -1,0 +1,183 @@
+#include "dlp/detail/decoded_text.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/core.h"
+
+namespace bulkhead::dlp::detail {
+namespace {
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool read_hex4(std::string_view json, std::size_t at, std::uint32_t& out) noexcept {
+  if (at + 4 > json.size()) return false;
+  out = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const int v = hex_value(json[at + i]);
+    if (v < 0) return false;
+    out = (out << 4) | static_cast<std::uint32_t>(v);
+  }
+  return true;
+}
+
+void append_utf8(std::uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
+// Decodes the string whose opening quote is at json[open] into out; returns the offset after the closing quote,
+// or npos when malformed.
+std::size_t decode_one(std::string_view json, std::size_t open, std::string& out, bool& escaped) {
+  std::size_t at = open + 1;
+  escaped = false;
+  const char* base = json.data();
+  for (;;) {
+    if (at >= json.size()) return std::string_view::npos;
+    const void* q = std::memchr(base + at, '"', json.size() - at);
+    if (q == nullptr) return std::string_view::npos;
+    const std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(q) - base);
+    const void* b = std::memchr(base + at, '\\', quote - at);
+    if (b == nullptr) {
+      out.append(base + at, quote - at);
+      return quote + 1;
+    }
+    const std::size_t slash = static_cast<std::size_t>(static_cast<const char*>(b) - base);
+    out.append(base + at, slash - at);
+    escaped = true;
+    if (slash + 1 >= json.size()) return std::string_view::npos;
+    const char e = json[slash + 1];
+    at = slash + 2;
+    switch (e) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '/': out.push_back('/'); break;
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'u': {
+        std::uint32_t cp = 0;
+        if (!read_hex4(json, at, cp)) return std::string_view::npos;
+        at += 4;
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          std::uint32_t low = 0;
+          if (at + 1 < json.size() && json[at] == '\\' && json[at + 1] == 'u' && read_hex4(json, at + 2, low) &&
+              low >= 0xdc00 && low <= 0xdfff) {
+            at += 6;
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          } else {
+            cp = 0xfffd;  // lone surrogate: what a lenient client shows
+          }
+        } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+          cp = 0xfffd;
+        }
+        append_utf8(cp, out);
+        break;
+      }
+      default: return std::string_view::npos;
+    }
+  }
+}
+
+bool base64_field(std::string_view key) noexcept { return key == "blob" || key == "data"; }
+
+// Standard base64 with padding, long enough to be content rather than a word.
+bool looks_base64(std::string_view value) noexcept {
+  if (value.size() < 16 || value.size() % 4 != 0) return false;
+  std::size_t pad = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '=') {
+      if (i + 2 < value.size()) return false;
+      ++pad;
+      continue;
+    }
+    if (pad != 0) return false;
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::size_t DecodedText::index_at(std::size_t offset) const {
+  auto it = std::upper_bound(segments.begin(), segments.end(), offset,
+                             [](std::size_t o, const Segment& s) { return o < s.begin; });
+  if (it == segments.begin()) return segments.size();
+  --it;
+  if (offset >= it->end) return segments.size();
+  return static_cast<std::size_t>(it - segments.begin());
+}
+
+const Segment* DecodedText::segment_at(std::size_t offset) const {
+  const std::size_t i = index_at(offset);
+  return i < segments.size() ? &segments[i] : nullptr;
+}
+
+bool decode_strings(std::string_view json, DecodedText& out) {
+  out.clear();
+  std::uint32_t last_key = kNoKey;
+  std::size_t at = 0;
+  const char* base = json.data();
+  while (at < json.size()) {
+    const void* q = std::memchr(base + at, '"', json.size() - at);
+    if (q == nullptr) break;
+    const std::size_t open = static_cast<std::size_t>(static_cast<const char*>(q) - base);
+    Segment segment;
+    segment.raw_begin = open;
+    segment.begin = out.text.size();
+    const std::size_t after = decode_one(json, open, out.text, segment.escaped);
+    if (after == std::string_view::npos) return false;
+    segment.raw_end = after;
+    segment.end = out.text.size();
+    out.text.push_back(kSeparator);
+    std::size_t next = after;
+    while (next < json.size() && (json[next] == ' ' || json[next] == '\t' || json[next] == '\n' || json[next] == '\r')) ++next;
+    segment.is_key = next < json.size() && json[next] == ':';
+    if (segment.is_key) {
+      last_key = static_cast<std::uint32_t>(out.segments.size());
+    } else {
+      segment.key = last_key;
+    }
+    out.segments.push_back(segment);
+    if (!segment.is_key && last_key != kNoKey && base64_field(out.view(out.segments[last_key]))) {
+      const std::string_view value = out.view(out.segments.back());
+      if (looks_base64(value)) {
+        if (auto bytes = core::base64_decode(value)) {
+          Segment decoded = out.segments.back();
+          decoded.base64 = true;
+          decoded.begin = out.text.size();
+          out.text.append(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+          decoded.end = out.text.size();
+          out.text.push_back(kSeparator);
+          out.segments.push_back(decoded);
+        }
+      }
+    }
+    at = after;
+  }
+  return true;
+}
+
+}  // namespace bulkhead::dlp::detail
