@@ -64,6 +64,7 @@ core::Result<void> GatewayImpl::init() {
   }
   if (auto tokens = init_tokens(); !tokens) return tokens;
   if (auto reg = init_register(); !reg) return reg;
+  if (auto dlp = init_dlp(); !dlp) return dlp;
   return init_admin();
 }
 
