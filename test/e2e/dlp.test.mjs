@@ -216,7 +216,7 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
     const post = records.find((r) => r.tool === 'crm__post' && r.reason === 'policy_denied');
     assert.ok(post, 'denied post on record');
     assert.equal(post.task, 'handoff-restricted');
-    assert.deepEqual(post.delegation_chain, [C, B, A]);
+    assert.deepEqual(post.delegation, [C, B, A]);
     assert.ok(post.detail.task_labels.includes('restricted'), JSON.stringify(post.detail));
     assert.ok(post.detail.task_labels.includes('pii'), JSON.stringify(post.detail));
     const allowedPost = records.find((r) => r.tool === 'crm__post' && r.task === 'handoff-internal' && r.result);
