@@ -1,13 +1,15 @@
 // bulkhead::dlp: scanning a tools/call result (text content holding JSON records, so every quote is escaped) with
 // the shared credential rules (42 provider patterns) + 8 custom patterns = 50 secret rules, plus 1,000 tenants'
 // markers, at 1 KiB, 64 KiB and 1 MiB, in bytes per second. Baselines in the same run: json::validate of the same
-// text (simdjson; what any gateway that looks inside a message pays) and the scan with no tenant markers.
+// text (simdjson; what any gateway that looks inside a message pays), the scan with no tenant markers, and the
+// credential rules' Hyperscan pass alone.
 #include <string>
 
 #include <benchmark/benchmark.h>
 
 #include "dlp/dlp.h"
 #include "json/json.h"
+#include "rules/rules.h"
 
 namespace bulkhead::bench {
 namespace {
@@ -99,6 +101,23 @@ void BM_Dlp_BaselineJsonValidate(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(text.size()));
 }
 BENCHMARK(BM_Dlp_BaselineJsonValidate)->Arg(1 << 10)->Arg(64 << 10)->Arg(1 << 20);
+
+// Baseline: the shared credential rules' Hyperscan pass alone (rules::CredentialMatcher::candidate_ends) over the
+// already-decoded text of the same response — the floor the DLP's credential part cannot go below.
+void BM_Dlp_BaselineCredentialPass(benchmark::State& state) {
+  const std::string text = response(static_cast<std::size_t>(state.range(0)));
+  auto decoded = json::parse(text);
+  const std::string inner = decoded ? decoded->find("content")->as_array()[0].find_string("text")->c_str() : "";
+  auto matcher = rules::CredentialMatcher::create();
+  if (!matcher) throw std::runtime_error(matcher.error().message);
+  std::vector<std::size_t> ends;
+  for (auto _ : state) {
+    const bool ok = matcher->candidate_ends(inner, ends);
+    benchmark::DoNotOptimize(ok);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_Dlp_BaselineCredentialPass)->Arg(1 << 10)->Arg(64 << 10)->Arg(1 << 20);
 
 }  // namespace
 }  // namespace bulkhead::bench

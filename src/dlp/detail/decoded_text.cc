@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/core.h"
 
 namespace bulkhead::dlp::detail {
@@ -44,28 +48,39 @@ void append_utf8(std::uint32_t cp, std::string& out) {
   }
 }
 
+// The first '"' or '\\' in [p, end), or end. SSE2 (x86-64 baseline): 16 bytes per step; strings in tool results
+// are long and escape-heavy (JSON inside text), so this loop is most of the decoder's time.
+const char* find_quote_or_backslash(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i slash = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, slash)));
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\') ++p;
+  return p;
+}
+
 // Decodes the string whose opening quote is at json[open] into out; returns the offset after the closing quote,
 // or npos when malformed.
 std::size_t decode_one(std::string_view json, std::size_t open, std::string& out, bool& escaped) {
-  std::size_t at = open + 1;
-  escaped = false;
   const char* base = json.data();
+  const char* end = base + json.size();
+  const char* p = base + open + 1;
+  escaped = false;
   for (;;) {
-    if (at >= json.size()) return std::string_view::npos;
-    const void* q = std::memchr(base + at, '"', json.size() - at);
-    if (q == nullptr) return std::string_view::npos;
-    const std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(q) - base);
-    const void* b = std::memchr(base + at, '\\', quote - at);
-    if (b == nullptr) {
-      out.append(base + at, quote - at);
-      return quote + 1;
-    }
-    const std::size_t slash = static_cast<std::size_t>(static_cast<const char*>(b) - base);
-    out.append(base + at, slash - at);
+    const char* stop = find_quote_or_backslash(p, end);
+    out.append(p, static_cast<std::size_t>(stop - p));
+    if (stop == end) return std::string_view::npos;
+    if (*stop == '"') return static_cast<std::size_t>(stop - base) + 1;
     escaped = true;
-    if (slash + 1 >= json.size()) return std::string_view::npos;
-    const char e = json[slash + 1];
-    at = slash + 2;
+    if (stop + 1 >= end) return std::string_view::npos;
+    const char e = stop[1];
+    std::size_t at = static_cast<std::size_t>(stop - base) + 2;
     switch (e) {
       case '"': out.push_back('"'); break;
       case '\\': out.push_back('\\'); break;
@@ -96,6 +111,7 @@ std::size_t decode_one(std::string_view json, std::size_t open, std::string& out
       }
       default: return std::string_view::npos;
     }
+    p = base + at;
   }
 }
 
@@ -137,6 +153,7 @@ const Segment* DecodedText::segment_at(std::size_t offset) const {
 
 bool decode_strings(std::string_view json, DecodedText& out) {
   out.clear();
+  out.text.reserve(json.size() + 64);
   std::uint32_t last_key = kNoKey;
   std::size_t at = 0;
   const char* base = json.data();
