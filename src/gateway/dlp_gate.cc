@@ -221,6 +221,23 @@ core::Result<const std::vector<std::string>*> GatewayImpl::task_labels_of(const 
   return &task_labels_.emplace(key, std::move(*loaded)).first->second;
 }
 
+void GatewayImpl::prune_task_labels() {
+  if (!store_) return;
+  const std::int64_t now_s = now_ms() / 1000;
+  if (now_s < next_label_prune_s_) return;
+  next_label_prune_s_ = now_s + 600;
+  // A margin of an hour past the last token's expiry: a late request with a just-expired token is refused anyway.
+  auto pruned = store_->prune_task_labels(now_s - 3600);
+  if (!pruned) {
+    spdlog::warn("task labels not pruned: {}", pruned.error().message);
+    return;
+  }
+  if (*pruned > 0) {
+    spdlog::info("pruned {} labels of ended tasks", *pruned);
+    task_labels_.clear();  // a cache: re-read from the store on next use
+  }
+}
+
 void GatewayImpl::describe_dlp(audit::AuditRecord& entry, const DlpFindings& findings) const {
   json::Value dlp = findings.to_json();
   const std::vector<std::string>* labels = nullptr;

@@ -94,6 +94,7 @@ void GatewayImpl::schedule_sweep() {
       spdlog::info("session expired after idle timeout tenant={}", session->tenant);
       close_session(session);
     }
+    prune_task_labels();
     schedule_sweep();
   });
 }

@@ -11,7 +11,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  GATEWAY, NODE, canConnect, freePort, serverEverythingEntry, sleep, startGateway, startProcess, stopProcess,
+  GATEWAY, NODE, canConnect, freePort, modernRequest, rawPost, serverEverythingEntry, sleep, startGateway, startProcess,
+  stopProcess,
 } from './harness.mjs';
 import { AUDIENCE, mintSvid, signingKey, writeJwks } from './identity_support.mjs';
 import { EXCHANGE, JWT, auditRecords, exchange as exchangeAt, mcp as mcpAt, oauth as oauthAt, reasonOf, toolText } from './control_support.mjs';
@@ -138,6 +139,21 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
     assertWithheld(await mcp(token, 'resources/read', { uri: 'leaky://records/blob' }), 'blob');
     assertWithheld(await mcp(token, 'resources/read', { uri: 'leaky://records/all' }), 'resource text');
     assertWithheld(await mcp(token, 'prompts/get', { name: 'crm__summary' }), 'prompt');
+  });
+
+  test('2026-07-28 clients (bridged to the 2025-11-25 upstream) get the same protection', async () => {
+    const token = await svid(ACME);
+    const post = async (id, name, args) => {
+      const { body, headers } = modernRequest(id, 'tools/call', { name, arguments: args }, { name });
+      return rawPost(gw.url, body, { headers: { ...headers, authorization: `Bearer ${token}` }, expectId: id });
+    };
+    assertWithheld(await post(71, 'crm__all_records', {}), 'modern all_records');
+    assertWithheld(await post(72, 'crm__split', {}), 'modern split');
+    const own = await post(73, 'crm__records', { tenant: 'acme' });
+    assert.equal(own.json.error, undefined, own.text);
+    assert.match(toolText(own), /acme-001/);
+    const egress = await post(74, 'crm__update', { record: 'globex-042' });
+    assert.equal(reasonOf(egress), 'dlp_blocked', egress.text);
   });
 
   test('a credential in a response is masked, the rest of the answer kept', async () => {

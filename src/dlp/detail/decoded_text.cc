@@ -30,24 +30,6 @@ bool read_hex4(std::string_view json, std::size_t at, std::uint32_t& out) noexce
   return true;
 }
 
-void append_utf8(std::uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
-
 // The first '"' or '\\' in [p, end), or end. SSE2 (x86-64 baseline): 16 bytes per step; strings in tool results
 // are long and escape-heavy (JSON inside text), so this loop is most of the decoder's time.
 const char* find_quote_or_backslash(const char* p, const char* end) noexcept {
@@ -106,7 +88,7 @@ std::size_t decode_one(std::string_view json, std::size_t open, std::string& out
         } else if (cp >= 0xdc00 && cp <= 0xdfff) {
           cp = 0xfffd;
         }
-        append_utf8(cp, out);
+        core::append_utf8(out, cp);
         break;
       }
       default: return std::string_view::npos;

@@ -188,6 +188,8 @@ class GatewayImpl final : public Gateway {
                                DlpFindings* findings);
   // The labels the caller's task has read so far (policy context.task_labels); from the store on first use.
   [[nodiscard]] core::Result<const std::vector<std::string>*> task_labels_of(const Caller* caller);
+  // Every ten minutes (from the sweep): forgets the labels of tasks whose tokens have all expired.
+  void prune_task_labels();
   // The DLP hits and the task's labels on a call's audit record.
   void describe_dlp(audit::AuditRecord& entry, const DlpFindings& findings) const;
 
@@ -297,6 +299,7 @@ class GatewayImpl final : public Gateway {
   std::uint64_t next_bridged_ = 1;
   std::optional<dlp::Scanner> dlp_;  // null when response DLP is off
   std::unordered_map<std::string, std::vector<std::string>> task_labels_;  // "<tenant>/<task>" → sorted labels
+  std::int64_t next_label_prune_s_ = 0;
 };
 
 }  // namespace bulkhead::gateway::detail
