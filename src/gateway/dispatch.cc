@@ -313,7 +313,7 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
                                                   mcp::Message message) {
   SessionPtr session = weak.lock();
   if (!session || session->closed) co_return;
-  if (!dlp_event(message, session->tenant, session->dlp_streams[upstream], nullptr)) {
+  if (dlp_ && !dlp_event(message, session->tenant, session->dlp_streams[upstream], nullptr)) {
     co_await refuse_for_dlp(session, upstream, message);
     co_return;
   }
@@ -334,7 +334,7 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
 
 asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
                                                      Reply* reply) {
-  if (!dlp_event(message, session->tenant, reply->dlp.stream, &reply->dlp)) {
+  if (dlp_ && !dlp_event(message, session->tenant, reply->dlp.stream, &reply->dlp)) {
     // Withheld; the request's final answer becomes dlp_blocked (dispatch), and the upstream is not left waiting.
     co_await refuse_for_dlp(session, upstream, message);
     co_return;

@@ -64,7 +64,8 @@ void GatewayImpl::prepare_dlp(const ClientSession& session, const Caller* caller
     findings.task = caller->task->task;
     findings.task_expires_s = caller->task->expires_at_s;
   }
-  if (!is_read(message.method) || index >= config_.upstreams.size()) return;
+  // What a read adds matters only to a task (taint); without one the hot path stops here.
+  if (findings.task.empty() || !is_read(message.method) || index >= config_.upstreams.size()) return;
   const UpstreamEntry& entry = config_.upstreams[index];
   ToolLabels labels{entry.classification, {}};
   if (message.method == "tools/call") {
