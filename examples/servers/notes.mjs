@@ -44,6 +44,23 @@ server.registerTool(
   },
 );
 
+// The handoff demo (docs/dlp.md): a restricted read and an egress tool. bulkhead.toml classifies them.
+server.registerTool(
+  "read_case_file",
+  { description: "Read the HR case file of the open ticket (restricted).", inputSchema: {}, annotations: { readOnlyHint: true } },
+  async () => ({ content: [{ type: "text", text: "case acme-107: employee E-1042, salary band 7, disciplinary note pending" }] }),
+);
+
+server.registerTool(
+  "post_external",
+  {
+    description: "Post a message to the partner portal (leaves the company).",
+    inputSchema: { text: z.string().max(4000) },
+    annotations: { readOnlyHint: false, openWorldHint: true },
+  },
+  async ({ text }) => ({ content: [{ type: "text", text: `posted ${text.length} characters to the partner portal` }] }),
+);
+
 server.registerResource(
   "all-notes",
   "notes://all",

@@ -1,6 +1,7 @@
 // `bulkhead demo`: the gateway in front of the example upstreams in examples/demo/, ready for MCP Inspector.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -68,6 +69,15 @@ void add_demo_command(CLI::App& app, CommandContext& context) {
       context.exit_code = 2;
       return;
     }
+    // The second acme agent of the handoff demo (examples/handoff.mjs): it is handed a task, never reads itself.
+    const auto writer_file = demo_dir / "var" / "acme-writer.jwt";
+    if (auto writer = mint_demo_svid(demo_dir / "var", "spiffe://acme.test/agent/writer", std::chrono::hours(1))) {
+      std::ofstream(writer_file, std::ios::trunc) << *writer;
+    } else {
+      fmt::print(stderr, "bulkhead demo: {}\n", writer.error().message);
+      context.exit_code = 2;
+      return;
+    }
     std::string who;
     for (const auto& identity : *identities) {
       who += fmt::format("    tenant {:<7} agent {}  token: {}\n", identity.tenant, identity.spiffe_id,
@@ -89,6 +99,10 @@ void add_demo_command(CLI::App& app, CommandContext& context) {
         "      -d subject_token_type=urn:ietf:params:oauth:token-type:jwt -d subject_token=$SVID \\\n"
         "      -d task=ticket-1 -d scope='notes__*'\n"
         "  each tenant gets its own notes process holding only its own credential (try notes__whoami as acme).\n"
+        "  two-agent handoff with task taint (docs/dlp.md): `node examples/handoff.mjs` — acme's support agent reads\n"
+        "    a restricted case file, hands the task to acme's writer agent, whose post to the partner portal is\n"
+        "    refused (policy no-egress-after-restricted); then `bulkhead audit tail examples/demo/var/audit`.\n"
+        "  response DLP: another tenant's markers (acme-NNN / globex-NNN) never reach the other tenant.\n"
         "  Ctrl-C stops it.\n\n";
     context.exit_code = run_gateway((demo_dir / "bulkhead.toml").string(), "", banner);
   });

@@ -123,6 +123,13 @@ std::optional<mcp::Message> GatewayImpl::authorize(const ClientSession& session,
   describe(config_, session, caller, kind, exposed, upstream, upstream_name, labels, facts);
   static const json::Value kNoArguments = json::Value::object();
   facts.arguments = arguments != nullptr ? arguments : &kNoArguments;
+  // What the task has read so far, across its delegation chain (dlp_gate.cc); unknown = refuse (fail closed).
+  auto task_labels = task_labels_of(caller);
+  if (!task_labels) {
+    spdlog::error("task labels unavailable: {}", task_labels.error().message);
+    return mcp::make_error(id, core::Error{Reason::internal_error, "task labels unavailable"});
+  }
+  facts.task_labels = **task_labels;
   const policy::Call call = policy::build_call(facts);
   const policy::Decision decision = policy::decide(*policies_, call.request, call.entities);
   for (const auto& error : decision.errors) {

@@ -58,6 +58,7 @@ asio::awaitable<mcp::Message> GatewayImpl::start_bridged(const SessionPtr& sessi
   call->upstream = index;
   // Ids of different 2026-07-28 clients collide on the shared bridge session: the call gets one of its own.
   call->upstream_request_id = json::Value(fmt::format("bh-bridged-{}", next_bridged_++));
+  call->dlp = reply.dlp;
   message.id = call->upstream_request_id;
   bridged_[call->id] = call;
   asio::co_spawn(io_, run_bridged(session, index, call, std::move(message), std::move(trail), started),
@@ -89,6 +90,8 @@ asio::awaitable<void> GatewayImpl::run_bridged(SessionPtr session, std::size_t i
       response = mcp::make_error(call->upstream_request_id, result.error());
     }
   }
+  dlp_response(response, call->dlp);
+  if (trail) describe_dlp(*trail, call->dlp);
   co_await record_outcome(trail, response, started);
   call->outcome = std::move(response);
   call->wake.notify();

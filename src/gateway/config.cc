@@ -294,15 +294,7 @@ core::Result<void> parse_tenants(const toml::table& root, Config& config) {
   auto tables = table_array(root, "tenant");
   if (!tables) return std::unexpected(tables.error());
   for (const toml::table* table : *tables) {
-    for (auto reserved : {"canaries", "markers"}) {
-      if (table->get(reserved) != nullptr) {
-        return std::unexpected(config_error(fmt::format(
-            "[[tenant]] {} needs response DLP, which this build does not provide yet; remove it rather than run "
-            "without the control it asks for{}",
-            reserved, where(*table))));
-      }
-    }
-    if (auto r = reject_unknown_keys(*table, "tenant", {"id", "agents"}); !r) return r;
+    if (auto r = reject_unknown_keys(*table, "tenant", {"id", "agents", "canaries", "markers"}); !r) return r;
     identity::TenantBinding binding;
     auto id = get_value<std::string>(*table, "id", "tenant", "");
     if (!id) return std::unexpected(id.error());
@@ -310,6 +302,14 @@ core::Result<void> parse_tenants(const toml::table& root, Config& config) {
     auto agents = get_strings(*table, "agents", "tenant", false);
     if (!agents) return std::unexpected(agents.error());
     binding.agents = std::move(*agents);
+    auto canaries = get_strings(*table, "canaries", "tenant", false);
+    if (!canaries) return std::unexpected(canaries.error());
+    auto markers = get_strings(*table, "markers", "tenant", false);
+    if (!markers) return std::unexpected(markers.error());
+    if (!canaries->empty() || !markers->empty()) {
+      config.dlp.enabled = true;
+      config.dlp.options.tenants.push_back({binding.tenant, std::move(*canaries), std::move(*markers)});
+    }
     config.tenants.push_back(std::move(binding));
   }
   // Same checks the gateway applies at start, reported here with the file's name.
@@ -721,6 +721,82 @@ core::Result<void> check_upstreams(const Config& config) {
   return {};
 }
 
+core::Result<dlp::Action> get_action(const toml::table& table, std::string_view key, std::string_view section,
+                                    dlp::Action fallback) {
+  auto name = get_value<std::string>(table, key, section, std::string(dlp::action_name(fallback)));
+  if (!name) return std::unexpected(name.error());
+  auto action = dlp::action_from_name(*name);
+  if (!action) {
+    return std::unexpected(config_error(fmt::format("[{}] {} must be \"block\", \"redact\" or \"log\"", section, key)));
+  }
+  return *action;
+}
+
+// [dlp] and [[dlp.pattern]] (docs/dlp.md). Regexes are compiled when the gateway starts.
+core::Result<void> parse_dlp(const toml::table& root, Config& config) {
+  const toml::node* node = root.get("dlp");
+  if (node == nullptr) return {};
+  const toml::table* table = node->as_table();
+  if (table == nullptr) return std::unexpected(config_error("[dlp] must be a table"));
+  if (auto r = reject_unknown_keys(*table, "dlp",
+                                   {"enabled", "egress", "secrets", "on_other_tenant_marker", "on_secret",
+                                    "carry_bytes", "pattern"});
+      !r) {
+    return r;
+  }
+  DlpConfig& d = config.dlp;
+  auto enabled = get_value<bool>(*table, "enabled", "dlp", true);
+  if (!enabled) return std::unexpected(enabled.error());
+  d.enabled = *enabled;
+  auto egress = get_value<bool>(*table, "egress", "dlp", true);
+  if (!egress) return std::unexpected(egress.error());
+  d.egress = *egress;
+  auto secrets = get_value<bool>(*table, "secrets", "dlp", true);
+  if (!secrets) return std::unexpected(secrets.error());
+  d.options.secrets = *secrets;
+  auto marker = get_action(*table, "on_other_tenant_marker", "dlp", dlp::Action::block);
+  if (!marker) return std::unexpected(marker.error());
+  d.options.on_other_tenant_marker = *marker;
+  auto secret = get_action(*table, "on_secret", "dlp", dlp::Action::redact);
+  if (!secret) return std::unexpected(secret.error());
+  d.options.on_secret = *secret;
+  auto carry = get_positive(*table, "carry_bytes", "dlp", 256);
+  if (!carry) return std::unexpected(carry.error());
+  if (*carry > 65536) return std::unexpected(config_error("[dlp] carry_bytes must be at most 65536"));
+  d.options.carry_bytes = static_cast<std::size_t>(*carry);
+  auto patterns = table_array(*table, "pattern");
+  if (!patterns) return std::unexpected(patterns.error());
+  for (const toml::table* p : *patterns) {
+    if (auto r = reject_unknown_keys(*p, "dlp.pattern", {"id", "regex", "classification", "action"}); !r) return r;
+    dlp::CustomPattern pattern;
+    auto id = get_value<std::string>(*p, "id", "dlp.pattern", "");
+    if (!id) return std::unexpected(id.error());
+    if (!valid_upstream_name(*id)) {
+      return std::unexpected(config_error(fmt::format("[[dlp.pattern]] id must be [a-z0-9-]+{}", where(*p))));
+    }
+    for (const auto& existing : d.options.patterns) {
+      if (existing.id == *id) return std::unexpected(config_error(fmt::format("[[dlp.pattern]] id '{}' twice", *id)));
+    }
+    auto regex = get_value<std::string>(*p, "regex", "dlp.pattern", "");
+    if (!regex) return std::unexpected(regex.error());
+    if (regex->empty()) return std::unexpected(config_error(fmt::format("[[dlp.pattern]] '{}' needs a regex", *id)));
+    auto classification = get_value<std::string>(*p, "classification", "dlp.pattern", "confidential");
+    if (!classification) return std::unexpected(classification.error());
+    if (!valid_classification(*classification)) {
+      return std::unexpected(config_error(fmt::format(
+          "[[dlp.pattern]] '{}': classification must be public, internal, confidential or restricted", *id)));
+    }
+    auto action = get_action(*p, "action", "dlp.pattern", dlp::Action::log);
+    if (!action) return std::unexpected(action.error());
+    pattern.id = *id;
+    pattern.regex = *regex;
+    pattern.classification = *classification;
+    pattern.action = *action;
+    d.options.patterns.push_back(std::move(pattern));
+  }
+  return {};
+}
+
 }  // namespace
 
 core::Result<Config> parse_config(std::string_view toml_text, const std::filesystem::path& origin) {
@@ -736,13 +812,9 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   for (const auto& [key, node] : root) {
     const auto k = key.str();
     if (k == "server" || k == "auth" || k == "upstream" || k == "trust_domain" || k == "tenant" || k == "policy" ||
-        k == "audit" || k == "tokens" || k == "store" || k == "secrets" || k == "register" || k == "admin") {
+        k == "audit" || k == "tokens" || k == "store" || k == "secrets" || k == "register" || k == "admin" ||
+        k == "dlp") {
       continue;
-    }
-    if (k == "dlp") {
-      return std::unexpected(config_error(fmt::format(
-          "[{}]{} is not supported by this build yet; remove it rather than run without the control it asks for", k,
-          where(node))));
     }
     return std::unexpected(config_error(fmt::format("unknown section or key '{}'{}", k, where(node))));
   }
@@ -775,6 +847,7 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::filesys
   if (auto r = parse_tokens(root, config); !r) return std::unexpected(r.error());
   if (auto r = parse_store_and_secrets(root, config); !r) return std::unexpected(r.error());
   if (auto r = parse_register_and_admin(root, config); !r) return std::unexpected(r.error());
+  if (auto r = parse_dlp(root, config); !r) return std::unexpected(r.error());
   return config;
 }
 

@@ -35,6 +35,7 @@ std::string_view outcome_of(const mcp::Message& response) {
 asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Message message, Reply& reply) {
   const std::string method = message.method;
   const auto started = clock_.steady_now();
+  prepare_dlp(*session, reply.caller, upstreams_.size(), message, reply.dlp);
   std::optional<audit::AuditRecord> trail;
   if (audit_) {
     trail = request_record(*session, message);
@@ -60,8 +61,11 @@ asio::awaitable<void> GatewayImpl::dispatch(const SessionPtr& session, mcp::Mess
   } else {
     response = error_for(message.id, Reason::method_not_found, fmt::format("method '{}' not found", method));
   }
+  // An event of this response was withheld by DLP (also on the 2026-07-28 bridge): never a partial leak.
+  if (reply.dlp.blocked && response.kind == mcp::Message::Kind::response) dlp_response(response, reply.dlp);
   if (trail && !reply.audited) {
     // Answered here (ping, lists) or refused before reaching an upstream: one record for the whole request.
+    describe_dlp(*trail, reply.dlp);
     fill_answer(*trail, response, clock_.steady_now() - started);
     auto durable = co_await record(std::move(*trail));
     if (!durable) response = error_for(response.id, durable.error().reason, durable.error().message);
@@ -79,6 +83,9 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
     if (!opened) co_return mcp::make_error(id, opened.error());
     upstream_session = *opened;
   }
+  // Egress DLP: arguments carrying data this tenant may not send are refused before anything is written upstream.
+  prepare_dlp(*session, reply.caller, index, message, reply.dlp);
+  if (auto refused = dlp_egress(message, reply.dlp)) co_return std::move(*refused);
   // The decision record is durable before the upstream sees the request (a downstream write is on record before
   // it happens); the outcome record follows the answer.
   reply.audited = true;
@@ -86,6 +93,7 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
   if (audit_) {
     trail = forward_record(*session, index, message);
     describe_task(*trail, reply.caller);
+    describe_dlp(*trail, reply.dlp);
     audit::AuditRecord decision = *trail;
     decision.decision = audit::Decision::allow;
     auto durable = co_await record(std::move(decision));
@@ -123,6 +131,8 @@ asio::awaitable<mcp::Message> GatewayImpl::forward(const SessionPtr& session, st
     response = std::move(*result);
     response.id = id;
   }
+  dlp_response(response, reply.dlp);  // withheld or masked before anyone sees it; a read taints the task
+  if (trail) describe_dlp(*trail, reply.dlp);
   co_await record_outcome(trail, response, started);
   co_return response;
 }
@@ -136,6 +146,17 @@ asio::awaitable<void> GatewayImpl::record_outcome(std::optional<audit::AuditReco
   trail.reset();
   // An outcome that cannot be recorded is not delivered (fail closed).
   if (!durable) response = mcp::make_error(response.id, durable.error());
+}
+
+asio::awaitable<void> GatewayImpl::refuse_for_dlp(const SessionPtr& session, std::size_t upstream,
+                                                  const mcp::Message& message) {
+  if (!message.is_request()) co_return;
+  auto& slot = session->upstreams[upstream];
+  if (!slot.session) co_return;
+  const core::Error refusal{core::Reason::dlp_blocked, "request withheld by the gateway's DLP"};
+  mcp::Message answer = mcp::make_error(message.id, refusal);
+  auto sent = co_await slot.session->send(std::move(answer));
+  if (!sent) spdlog::debug("could not refuse an upstream request: {}", sent.error().message);
 }
 
 asio::awaitable<void> GatewayImpl::answer_for_client(const SessionPtr& session, std::size_t upstream,
@@ -292,6 +313,10 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
                                                   mcp::Message message) {
   SessionPtr session = weak.lock();
   if (!session || session->closed) co_return;
+  if (dlp_ && !dlp_event(message, session->tenant, session->dlp_streams[upstream], nullptr)) {
+    co_await refuse_for_dlp(session, upstream, message);
+    co_return;
+  }
   if (session->id.empty() && message.is_request()) {
     // Stateless bridge: nobody to ask outside a request.
     co_await answer_for_client(session, upstream, message, false);
@@ -309,6 +334,11 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
 
 asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
                                                      Reply* reply) {
+  if (dlp_ && !dlp_event(message, session->tenant, reply->dlp.stream, &reply->dlp)) {
+    // Withheld; the request's final answer becomes dlp_blocked (dispatch), and the upstream is not left waiting.
+    co_await refuse_for_dlp(session, upstream, message);
+    co_return;
+  }
   if (session->id.empty()) {
     // Stateless bridge, a request whose client cannot be asked (calls that can are bridged_calls.cc's): refuse
     // so the upstream does not wait. Log messages need the request's logLevel opt-in.

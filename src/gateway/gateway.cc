@@ -64,6 +64,7 @@ core::Result<void> GatewayImpl::init() {
   }
   if (auto tokens = init_tokens(); !tokens) return tokens;
   if (auto reg = init_register(); !reg) return reg;
+  if (auto dlp = init_dlp(); !dlp) return dlp;
   return init_admin();
 }
 
@@ -93,6 +94,7 @@ void GatewayImpl::schedule_sweep() {
       spdlog::info("session expired after idle timeout tenant={}", session->tenant);
       close_session(session);
     }
+    prune_task_labels();
     schedule_sweep();
   });
 }

@@ -20,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/core.h"
+#include "dlp/dlp.h"
 #include "identity/identity.h"
 #include "register/register.h"
 #include "upstream/upstream.h"
@@ -136,6 +137,13 @@ struct PolicyConfig {
   std::filesystem::path dir;  // *.cedar files; empty = no policy engine
 };
 
+// Response and egress DLP (module dlp, docs/dlp.md): on when a tenant has canaries or markers or [dlp] is present.
+struct DlpConfig {
+  bool enabled = false;
+  bool egress = true;          // scan tools/call and prompts/get arguments going upstream too
+  dlp::Options options;        // [[tenant]] canaries/markers, [dlp] actions, [[dlp.pattern]]
+};
+
 struct Config {
   std::filesystem::path path;  // the file it was read from (relative paths resolve against its folder)
   ServerConfig server;
@@ -151,6 +159,7 @@ struct Config {
   RegisterConfig register_;       // [register] (the trailing _: `register` is a keyword)
   AdminConfig admin;
   std::vector<UpstreamEntry> upstreams;
+  DlpConfig dlp;
   // True when the gateway needs the store: task tokens, upstream credentials, a register, the admin API, or [store].
   [[nodiscard]] bool uses_store() const noexcept;
   [[nodiscard]] bool uses_credentials() const noexcept;

@@ -290,6 +290,8 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
       response = co_await complete(session, std::move(message), reply);
     }
   }
+  // An event of this call was withheld by DLP (input_required bridge): the answer is withheld too (dlp_gate.cc).
+  if (reply.dlp.blocked && response.kind == mcp::Message::Kind::response) dlp_response(response, reply.dlp);
   response.id = id;
   if (response.kind == mcp::Message::Kind::response) {
     mcp::materialize_result(response);

@@ -268,6 +268,50 @@ class SqliteStore final : public Store {
     return committed({});
   }
 
+  core::Result<void> add_task_labels(std::string_view tenant, std::string_view task,
+                                     std::span<const std::string> labels, std::int64_t at_ms,
+                                     std::int64_t expires_at_s) override {
+    auto tx = Transaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    auto stmt = cached(insert_task_label_,
+                       "INSERT INTO task_labels (tenant, task, label, first_seen_ms, expires_at_s) VALUES (?1, ?2, ?3, ?4, ?5) "
+                       "ON CONFLICT (tenant, task, label) DO UPDATE SET expires_at_s = MAX(expires_at_s, excluded.expires_at_s)");
+    if (!stmt) return std::unexpected(stmt.error());
+    for (const std::string& label : labels) {
+      (*stmt)->bind(1, tenant).bind(2, task).bind(3, label).bind(4, at_ms).bind(5, expires_at_s);
+      auto done = (*stmt)->run();
+      (*stmt)->reset();
+      if (!done) return std::unexpected(db_.error("recording a task label"));
+    }
+    return tx->commit();
+  }
+
+  core::Result<std::vector<std::string>> task_labels(std::string_view tenant, std::string_view task) override {
+    auto stmt = cached(select_task_labels_, "SELECT label FROM task_labels WHERE tenant = ?1 AND task = ?2 ORDER BY label");
+    if (!stmt) return std::unexpected(stmt.error());
+    (*stmt)->bind(1, tenant).bind(2, task);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = (*stmt)->step();
+      if (!row) {
+        (*stmt)->reset();
+        return std::unexpected(db_.error("reading task labels"));
+      }
+      if (!*row) break;
+      out.push_back((*stmt)->text(0));
+    }
+    (*stmt)->reset();
+    return out;
+  }
+
+  core::Result<std::size_t> prune_task_labels(std::int64_t before_s) override {
+    auto stmt = db_.prepare("DELETE FROM task_labels WHERE expires_at_s < ?1");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, before_s);
+    if (auto done = stmt->run(); !done) return std::unexpected(db_.error("pruning task labels"));
+    return static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+  }
+
   core::Result<void> add_admin_event(AdminEvent& e) override {
     auto stmt = db_.prepare("INSERT INTO admin_events (at_ms, actor, event, tenant, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!stmt) return std::unexpected(stmt.error());
@@ -492,7 +536,7 @@ class SqliteStore final : public Store {
   std::uint64_t epoch_seen_ = 0;
   std::chrono::steady_clock::time_point version_checked_;
   std::optional<Statement> schema_version_, data_version_, insert_revocation_, revocations_after_, insert_issued_,
-      put_secret_, get_secret_, sync_normal_, sync_full_;
+      put_secret_, get_secret_, sync_normal_, sync_full_, insert_task_label_, select_task_labels_;
 };
 
 }  // namespace

@@ -188,6 +188,16 @@ class Store {
   [[nodiscard]] virtual core::Result<void> mark_offboarding_applied(std::int64_t id, std::int64_t at_ms,
                                                                     std::string_view applied) = 0;
 
+  // Task taint (response DLP): the labels a task (tenant + task id, across its delegation chain) has read. Adding
+  // is idempotent per label and keeps the latest expiry (the task's tokens' lifetime); durable before it returns.
+  [[nodiscard]] virtual core::Result<void> add_task_labels(std::string_view tenant, std::string_view task,
+                                                           std::span<const std::string> labels, std::int64_t at_ms,
+                                                           std::int64_t expires_at_s) = 0;
+  [[nodiscard]] virtual core::Result<std::vector<std::string>> task_labels(std::string_view tenant,
+                                                                           std::string_view task) = 0;  // sorted
+  // Forgets the labels of tasks whose tokens all expired before `before_s`.
+  [[nodiscard]] virtual core::Result<std::size_t> prune_task_labels(std::int64_t before_s) = 0;
+
   [[nodiscard]] virtual core::Result<void> add_admin_event(AdminEvent& event) = 0;  // sets event.id
   [[nodiscard]] virtual core::Result<std::vector<AdminEvent>> unaudited_admin_events() = 0;  // oldest first
   [[nodiscard]] virtual core::Result<void> mark_admin_events_audited(std::span<const std::int64_t> ids,

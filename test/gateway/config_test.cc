@@ -149,7 +149,7 @@ TEST(ConfigTest, IdentitySettingsAreValidated) {
   EXPECT_NE(error_of(head + domain + "[[tenant]]\nid = \"acme\"\nagents = [\"acme/agent\"]\n").find("not a SPIFFE ID"),
             std::string::npos);
   EXPECT_NE(error_of(head + domain + tenant + "[[tenant]]\nid = \"acme\"\n").find("twice"), std::string::npos);
-  EXPECT_NE(error_of(head + domain + "[[tenant]]\nid = \"acme\"\ncanaries = [\"X\"]\n").find("DLP"),
+  EXPECT_NE(error_of(head + domain + "[[tenant]]\nid = \"acme\"\ncanaries = \"X\"\n").find("array of strings"),
             std::string::npos);
   EXPECT_NE(error_of(head + domain + tenant + "[auth]\nrequire_task_token = true\n").find("task tokens"),
             std::string::npos);
@@ -163,10 +163,41 @@ TEST(ConfigTest, UnknownKeysAndSectionsAreErrors) {
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n[auth]\nmode = \"none\"\n").find("lisen"),
             std::string::npos);
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[dlp]\nx = 1\n")
-                .find("not supported"),
+                .find("unknown key 'x'"),
             std::string::npos);
   EXPECT_NE(error_of("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"none\"\n[bogus]\n").find("bogus"),
             std::string::npos);
+}
+
+TEST(ConfigTest, DlpTenantsDataActionsAndPatterns) {
+  const std::string head = "[server]\nlisten = \"127.0.0.1:8080\"\n[[trust_domain]]\nname = \"acme.test\"\n"
+                           "jwks_file = \"acme.jwks\"\n[[tenant]]\nid = \"acme\"\nagents = [\"spiffe://acme.test/a\"]\n"
+                           "canaries = [\"ACME-CANARY-7f3a\"]\nmarkers = ['acme-\\d{3}']\n";
+  auto plain = parse(head);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_TRUE(plain->dlp.enabled);
+  ASSERT_EQ(plain->dlp.options.tenants.size(), 1u);
+  EXPECT_EQ(plain->dlp.options.tenants[0].markers[0], "acme-\\d{3}");
+  EXPECT_EQ(plain->dlp.options.on_other_tenant_marker, dlp::Action::block);
+  EXPECT_EQ(plain->dlp.options.on_secret, dlp::Action::redact);
+  auto tuned = parse(head + "[dlp]\non_other_tenant_marker = \"redact\"\non_secret = \"log\"\negress = false\n"
+                            "[[dlp.pattern]]\nid = \"ssn\"\nregex = '\\d{3}-\\d{2}-\\d{4}'\nclassification = \"restricted\"\n"
+                            "action = \"block\"\n");
+  ASSERT_TRUE(tuned) << tuned.error().message;
+  EXPECT_EQ(tuned->dlp.options.on_other_tenant_marker, dlp::Action::redact);
+  EXPECT_EQ(tuned->dlp.options.on_secret, dlp::Action::log);
+  EXPECT_FALSE(tuned->dlp.egress);
+  ASSERT_EQ(tuned->dlp.options.patterns.size(), 1u);
+  EXPECT_EQ(tuned->dlp.options.patterns[0].classification, "restricted");
+  EXPECT_EQ(tuned->dlp.options.patterns[0].action, dlp::Action::block);
+  EXPECT_NE(error_of(head + "[dlp]\non_secret = \"drop\"\n").find("block"), std::string::npos);
+  EXPECT_NE(error_of(head + "[[dlp.pattern]]\nid = \"x\"\n").find("needs a regex"), std::string::npos);
+  EXPECT_NE(error_of(head + "[[dlp.pattern]]\nid = \"x\"\nregex = \"a\"\nclassification = \"secret\"\n")
+                .find("classification"),
+            std::string::npos);
+  auto off = parse(head + "[dlp]\nenabled = false\n");
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->dlp.enabled);
 }
 
 TEST(ConfigTest, TokensStoreAndSecrets) {

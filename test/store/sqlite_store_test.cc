@@ -43,11 +43,11 @@ TEST_F(SqliteStoreTest, CreatesPrivateFileAndAppliesMigrationsOnce) {
   EXPECT_EQ(st.st_mode & 0777, 0600);
   ASSERT_EQ(::stat(db().parent_path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700);
-  EXPECT_EQ(*store->schema_version(), 4);
+  EXPECT_EQ(*store->schema_version(), 5);
   store.reset();
   auto again = open();  // idempotent: reopening applies nothing and keeps the version
   ASSERT_TRUE(again);
-  EXPECT_EQ(*again->schema_version(), 4);
+  EXPECT_EQ(*again->schema_version(), 5);
 }
 
 TEST_F(SqliteStoreTest, RefusesUnknownUrlsAndNewerSchemas) {
@@ -197,6 +197,36 @@ TEST_F(SqliteStoreTest, SecretsPutGetListDeleteReplace) {
   std::vector<SealedSecret> rotated{s};
   ASSERT_TRUE(store->replace_secrets(rotated));
   EXPECT_EQ((*store->get_secret("crm", "globex", "api_token"))->key_id, "k2");
+}
+
+}  // namespace
+}  // namespace bulkhead::store
+
+namespace bulkhead::store {
+namespace {
+
+TEST(TaskLabels, AddIdempotentlyReadSortedAndPrune) {
+  const auto dir = std::filesystem::temp_directory_path() / ("bulkhead-task-labels-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  core::FakeClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1'795'000'000))};
+  auto store = Store::open("sqlite://db/bulkhead.db", dir, clock);
+  ASSERT_TRUE(store);
+  const std::vector<std::string> first{"restricted", "tenant:acme"};
+  ASSERT_TRUE((*store)->add_task_labels("acme", "t1", first, 1, 100));
+  const std::vector<std::string> second{"pii", "restricted"};
+  ASSERT_TRUE((*store)->add_task_labels("acme", "t1", second, 2, 200));
+  auto labels = (*store)->task_labels("acme", "t1");
+  ASSERT_TRUE(labels);
+  EXPECT_EQ(*labels, (std::vector<std::string>{"pii", "restricted", "tenant:acme"}));
+  auto other = (*store)->task_labels("globex", "t1");  // per tenant and task
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->empty());
+  auto pruned = (*store)->prune_task_labels(150);  // "tenant:acme" expired at 100; the others were extended to 200
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 1u);
+  labels = (*store)->task_labels("acme", "t1");
+  EXPECT_EQ(*labels, (std::vector<std::string>{"pii", "restricted"}));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -168,6 +168,31 @@ class GatewayImpl final : public Gateway {
   [[nodiscard]] audit::AuditRecord refusal_record(const Reply& reply, core::Reason reason,
                                                   std::string_view detail) const;
 
+  // dlp_gate.cc: response and egress DLP (module dlp) and task taint (labels a task has read, across its chain).
+  core::Result<void> init_dlp();
+  // The task, tenant and what a successful read of `message` (tools/call, resources/read, prompts/get) from
+  // upstream `index` adds to the task's labels (the tool's classification and labels).
+  void prepare_dlp(const ClientSession& session, const Caller* caller, std::size_t index, const mcp::Message& message,
+                   DlpFindings& findings) const;
+  // Egress: tools/call and prompts/get arguments going upstream. The refusal (dlp_blocked) or nullopt; arguments
+  // may have been masked.
+  [[nodiscard]] std::optional<mcp::Message> dlp_egress(mcp::Message& request, DlpFindings& findings);
+  // The final response of a forwarded request: withheld (dlp_blocked), masked, or passed; a successful read then
+  // adds its labels to the task (a label that cannot be stored withholds the response: fail closed).
+  void dlp_response(mcp::Message& response, DlpFindings& findings);
+  // One message the upstream sent during a request or unsolicited: false = withhold it. `findings`: the request's
+  // (null for the GET stream).
+  // Answers an upstream's server→client request that DLP withheld (nothing for notifications).
+  asio::awaitable<void> refuse_for_dlp(const SessionPtr& session, std::size_t upstream, const mcp::Message& message);
+  [[nodiscard]] bool dlp_event(mcp::Message& message, std::string_view tenant, dlp::StreamState& stream,
+                               DlpFindings* findings);
+  // The labels the caller's task has read so far (policy context.task_labels); from the store on first use.
+  [[nodiscard]] core::Result<const std::vector<std::string>*> task_labels_of(const Caller* caller);
+  // Every ten minutes (from the sweep): forgets the labels of tasks whose tokens have all expired.
+  void prune_task_labels();
+  // The DLP hits and the task's labels on a call's audit record.
+  void describe_dlp(audit::AuditRecord& entry, const DlpFindings& findings) const;
+
   // modern.cc (protocol 2026-07-28)
   [[nodiscard]] static bool claims_modern(const mcp::Message& message);
   asio::awaitable<void> handle_modern(http::Request& request, Reply& reply, mcp::Message message,
@@ -272,6 +297,9 @@ class GatewayImpl final : public Gateway {
   std::optional<RequestStateSigner> request_states_;                         // set by init()
   std::unordered_map<std::string, std::shared_ptr<BridgedCall>> bridged_;   // by BridgedCall::id
   std::uint64_t next_bridged_ = 1;
+  std::optional<dlp::Scanner> dlp_;  // null when response DLP is off
+  std::unordered_map<std::string, std::vector<std::string>> task_labels_;  // "<tenant>/<task>" → sorted labels
+  std::int64_t next_label_prune_s_ = 0;
 };
 
 }  // namespace bulkhead::gateway::detail

@@ -24,6 +24,7 @@
 
 #include "core/core.h"
 #include "gateway/detail/session.h"
+#include "gateway/detail/dlp_gate.h"
 #include "mcp/mcp.h"
 
 namespace bulkhead::gateway::detail {
@@ -47,6 +48,7 @@ struct BridgedCall {
   bool following = false;  // a POST is streaming this call now
   AsyncSignal wake;        // events or outcome arrived
   asio::steady_timer expiry;  // a parked call nobody continues is cancelled upstream
+  DlpFindings dlp;            // response DLP of the call (dlp_gate.cc), prepared from the first POST's
 };
 
 // requestState tokens: "bh1.<call id>.<MAC>", the MAC (libsodium crypto_auth, HMAC-SHA-512-256) over the call id,

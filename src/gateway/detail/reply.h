@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "gateway/detail/dlp_gate.h"
 #include "http/http.h"
 #include "mcp/mcp.h"
 
@@ -54,6 +55,8 @@ class Reply {
   // continuing a parked call must repeat it).
   json::Value input_capabilities;
   std::string input_target;
+  // Response/egress DLP of this request (dlp_gate.cc).
+  DlpFindings dlp;
 
  private:
   http::ResponseStream& stream_;

@@ -21,6 +21,7 @@
 
 #include "gateway/detail/names.h"
 #include "json/json.h"
+#include "dlp/dlp.h"
 #include "mcp/mcp.h"
 #include "upstream/upstream.h"
 
@@ -90,6 +91,8 @@ struct ClientSession {
   bool get_stream_open = false;
   std::uint64_t get_stream_generation = 0;
   AsyncSignal outbox_signal;
+  // Response DLP of unsolicited messages (GET stream), per upstream: a value split across events is still found.
+  std::unordered_map<std::size_t, dlp::StreamState> dlp_streams;
 };
 
 // An open 2026-07-28 subscriptions/listen stream: which list_changed notifications it asked for.

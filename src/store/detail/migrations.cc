@@ -8,7 +8,7 @@ namespace bulkhead::store::detail {
 namespace {
 
 // Plain SQL that SQLite and PostgreSQL both accept (BIGINT, TEXT, BYTEA-compatible BLOB via the driver).
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "task tokens: revocations and the index of issued tokens",
      R"sql(
 CREATE TABLE revocations (
@@ -103,6 +103,18 @@ CREATE TABLE offboardings (
   applied_at_ms BIGINT NOT NULL DEFAULT 0,
   applied TEXT NOT NULL DEFAULT '{}'
 );
+)sql"},
+    {5, "task taint: labels a task has read (response DLP)",
+     R"sql(
+CREATE TABLE task_labels (
+  tenant TEXT NOT NULL,
+  task TEXT NOT NULL,
+  label TEXT NOT NULL,
+  first_seen_ms BIGINT NOT NULL,
+  expires_at_s BIGINT NOT NULL,
+  PRIMARY KEY (tenant, task, label)
+);
+CREATE INDEX task_labels_by_expiry ON task_labels (expires_at_s);
 )sql"},
 }};
 

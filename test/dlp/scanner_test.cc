@@ -1,0 +1,189 @@
+#include <gtest/gtest.h>
+
+#include "dlp/dlp.h"
+#include "json/json.h"
+
+namespace bulkhead::dlp {
+namespace {
+
+Options two_tenants() {
+  Options options;
+  options.tenants.push_back({"acme", {"ACME-CANARY-7f3a"}, {R"(acme-\d{3})"}});
+  options.tenants.push_back({"globex", {"GLOBEX-CANARY-19c2"}, {R"(globex-\d{3})"}});
+  options.patterns.push_back({"ssn", R"(\d{3}-\d{2}-\d{4})", "restricted", Action::block});
+  options.patterns.push_back({"internal-project", R"(project-nightjar)", "confidential", Action::log});
+  return options;
+}
+
+Scanner scanner_for(Options options) {
+  auto engine = Engine::create(std::move(options));
+  EXPECT_TRUE(engine) << engine.error().message;
+  auto scanner = Scanner::create(*engine);
+  EXPECT_TRUE(scanner);
+  return std::move(*scanner);
+}
+
+// A GitHub token in the form the rules recognise (not a placeholder).
+const std::string kToken = "ghp_" + std::string("Zq8RkT2mVw9LpX4sNc7YbE1hJd6FgA3uK0oi");
+
+TEST(Scanner, OwnTenantDataIsNoHitButLabels) {
+  Scanner s = scanner_for(two_tenants());
+  auto v = s.scan_json(R"({"content":[{"type":"text","text":"customer acme-001"}]})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->hits.empty());
+  EXPECT_FALSE(v->blocked());
+  EXPECT_TRUE(v->labels.contains("tenant:acme"));
+}
+
+TEST(Scanner, OtherTenantsMarkerBlocks) {
+  Scanner s = scanner_for(two_tenants());
+  auto v = s.scan_json(R"({"content":[{"type":"text","text":"acme-001, globex-042"}]})", "acme");
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->blocked());
+  ASSERT_EQ(v->hits.size(), 1u);
+  EXPECT_EQ(v->hits[0].rule_id, "marker:globex:0");
+  EXPECT_TRUE(v->labels.contains("tenant:globex"));
+  EXPECT_FALSE(v->redacted);
+}
+
+TEST(Scanner, EscapedMarkerAndCanaryAreFound) {
+  Scanner s = scanner_for(two_tenants());
+  auto v = s.scan_json(R"({"text":"\u0067lobex-\u0030\u00342"})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->blocked());
+  v = s.scan_json(R"({"text":"GLOBEX\u002dCANARY-19c2"})", "acme");
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->blocked());
+  EXPECT_EQ(v->hits[0].rule_id, "canary:globex:0");
+}
+
+TEST(Scanner, Base64BlobIsDecoded) {
+  Scanner s = scanner_for(two_tenants());
+  // base64("record globex-042")
+  auto v = s.scan_json(R"({"contents":[{"uri":"x://y","blob":"cmVjb3JkIGdsb2JleC0wNDI="}]})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->blocked());
+}
+
+TEST(Scanner, SecretsAreRedactedInPlace) {
+  Scanner s = scanner_for(two_tenants());
+  const std::string text = R"({"content":[{"type":"text","text":"key: )" + kToken + R"( end"}],"isError":false})";
+  auto v = s.scan_json(text, "acme");
+  ASSERT_TRUE(v);
+  ASSERT_EQ(v->hits.size(), 1u);
+  EXPECT_EQ(v->hits[0].rule_id, "BH001");
+  EXPECT_EQ(v->action, Action::redact);
+  ASSERT_TRUE(v->redacted);
+  EXPECT_EQ(v->redacted->find(kToken), std::string::npos);
+  auto parsed = json::parse(*v->redacted);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->find("content")->as_array()[0].find_string("text")->c_str(),
+            std::string("key: [redacted:BH001] end"));
+}
+
+TEST(Scanner, RedactAcrossEscapesKeepsValidJson) {
+  Options options = two_tenants();
+  options.on_other_tenant_marker = Action::redact;
+  Scanner s = scanner_for(std::move(options));
+  auto v = s.scan_json(R"({"a":"line\n\"globex-042\"\tend","b":"keep \u00e9"})", "acme");
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->redacted);
+  auto parsed = json::parse(*v->redacted);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed->find_string("a"), "line\n\"[redacted:marker:globex:0]\"\tend");
+  EXPECT_EQ(*parsed->find_string("b"), "keep \xc3\xa9");
+}
+
+TEST(Scanner, RedactInsideBase64OrKeyBecomesBlock) {
+  Options options = two_tenants();
+  options.on_other_tenant_marker = Action::redact;
+  Scanner s = scanner_for(std::move(options));
+  auto v = s.scan_json(R"({"blob":"cmVjb3JkIGdsb2JleC0wNDI="})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->blocked());
+  v = s.scan_json(R"({"globex-042":"x"})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->blocked());
+}
+
+TEST(Scanner, CustomPatternsCarryTheirClassification) {
+  Scanner s = scanner_for(two_tenants());
+  auto v = s.scan_json(R"({"text":"about project-nightjar"})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->blocked());
+  ASSERT_EQ(v->hits.size(), 1u);
+  EXPECT_EQ(v->hits[0].rule_id, "pattern:internal-project");
+  EXPECT_EQ(v->action, Action::log);
+  EXPECT_TRUE(v->labels.contains("confidential"));
+  v = s.scan_json(R"({"text":"ssn 123-45-6789"})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->blocked());
+  EXPECT_TRUE(v->labels.contains("restricted"));
+}
+
+TEST(Scanner, MarkerSplitAcrossStreamEventsIsFound) {
+  Scanner s = scanner_for(two_tenants());
+  StreamState stream;
+  auto first = s.scan_json(R"({"method":"notifications/message","params":{"level":"info","data":"part glo"}})", "acme",
+                           &stream);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->blocked());
+  auto second = s.scan_json(R"({"method":"notifications/message","params":{"level":"info","data":"bex-0"}})", "acme",
+                            &stream);
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->blocked());
+  auto third = s.scan_json(R"({"method":"notifications/message","params":{"level":"info","data":"42 rest"}})", "acme",
+                           &stream);
+  ASSERT_TRUE(third);
+  EXPECT_TRUE(third->blocked());
+  // Without the stream, each piece alone is clean.
+  auto alone = s.scan_json(R"({"params":{"data":"42 rest"}})", "acme");
+  ASSERT_TRUE(alone);
+  EXPECT_FALSE(alone->blocked());
+}
+
+TEST(Scanner, NoSeparatorAcrossFieldsMeansNoFalseMatch) {
+  Scanner s = scanner_for(two_tenants());
+  auto v = s.scan_json(R"({"a":"globex-","b":"042"})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->hits.empty());
+}
+
+TEST(Scanner, MalformedTextIsAnError) {
+  Scanner s = scanner_for(two_tenants());
+  EXPECT_FALSE(s.scan_json(R"({"a":"\x"})", "acme"));
+}
+
+TEST(Scanner, OrdinaryResponsesAreClean) {
+  Scanner s = scanner_for(two_tenants());
+  for (std::string_view text : {
+           R"({"content":[{"type":"text","text":"Echo: hello world"}]})",
+           R"({"content":[{"type":"text","text":"The sum of 2 and 3 is 5."}]})",
+           R"({"tools":[{"name":"echo","description":"Echoes back the input","inputSchema":{"type":"object"}}]})",
+           R"({"content":[{"type":"image","data":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==","mimeType":"image/png"}]})",
+           R"({"messages":[{"role":"user","content":{"type":"text","text":"This is a simple prompt without arguments."}}]})",
+       }) {
+    auto v = s.scan_json(text, "acme");
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->hits.empty()) << text << " hit " << v->hits[0].rule_id;
+  }
+}
+
+TEST(Engine, BadRegexNamesTheRule) {
+  Options options;
+  options.tenants.push_back({"acme", {}, {"acme-(("}});
+  auto engine = Engine::create(std::move(options));
+  ASSERT_FALSE(engine);
+  EXPECT_NE(engine.error().message.find("marker:acme:0"), std::string::npos);
+}
+
+TEST(Engine, ActionNames) {
+  EXPECT_EQ(action_from_name("block"), Action::block);
+  EXPECT_EQ(action_from_name("redact"), Action::redact);
+  EXPECT_EQ(action_from_name("log"), Action::log);
+  EXPECT_FALSE(action_from_name("drop"));
+  EXPECT_EQ(action_name(Action::redact), "redact");
+}
+
+}  // namespace
+}  // namespace bulkhead::dlp
