@@ -169,9 +169,10 @@ json::Value allow_deny(const std::map<std::string, AllowDeny>& map, std::string_
 // Buckets of a round width giving at most ~48 buckets over the period of the decisions.
 json::Value over_time(const std::vector<std::pair<std::int64_t, bool>>& times) {
   json::Value out = json::Value::object();
-  json::Value& buckets = out.set("buckets", json::Value::array());
+  json::Value buckets = json::Value::array();
   if (times.empty()) {
     out.set("bucket_seconds", 0);
+    out.set("buckets", std::move(buckets));
     return out;
   }
   std::int64_t lo = times.front().first;
@@ -204,6 +205,7 @@ json::Value over_time(const std::vector<std::pair<std::int64_t, bool>>& times) {
     b.set("deny", counts[i].deny);
     buckets.push_back(std::move(b));
   }
+  out.set("buckets", std::move(buckets));
   return out;
 }
 
