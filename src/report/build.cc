@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <memory>
 
 #include "report/detail/collector.h"
 #include "report/detail/evidence.h"
@@ -56,11 +57,25 @@ core::Result<Report> build_report(const ReportOptions& options, store::Store& st
   audit::VerifyOptions verify_options;
   verify_options.public_key_file = options.public_key_file;
   verify_options.allow_unsigned_tail = !options.strict;
-  detail::Collector collector(options, *tenants, facts->offboardings);
+  auto collector = std::make_unique<detail::Collector>(options, *tenants, facts->offboardings);
   const auto started = std::chrono::steady_clock::now();
-  auto evidence = detail::read_log(options.audit_dir, verify_options,
-                                   [&collector](std::uint64_t seq, const audit::AuditRecord& r) { collector.consume(seq, r); });
+  // Plain call records take the fast path; everything else is decoded in full (and must decode).
+  auto sink = [&collector](std::uint64_t seq, std::string_view payload) -> core::Result<void> {
+    if (auto plain = detail::plain_facts(payload)) {
+      collector->consume(seq, *plain);
+      return {};
+    }
+    auto record = audit::decode_record(payload);
+    if (!record) return std::unexpected(record.error());
+    collector->consume(seq, detail::facts_of(*record));
+    return {};
+  };
+  auto evidence = detail::read_log(options.audit_dir, verify_options, sink);
   if (!evidence) return std::unexpected(evidence.error());
+  if (evidence->grew) {  // a live log: collect again over exactly the verified prefix
+    collector = std::make_unique<detail::Collector>(options, *tenants, facts->offboardings);
+    if (auto again = detail::read_prefix(options.audit_dir, *evidence, sink); !again) return std::unexpected(again.error());
+  }
   const auto& v = evidence->verify;
   json::Value audit = json::Value::object();
   audit.set("dir", options.audit_dir.string());
@@ -94,16 +109,16 @@ core::Result<Report> build_report(const ReportOptions& options, store::Store& st
   std::optional<detail::AuditPaths> paths;
   if (v.signed_records > 0) paths.emplace(evidence->leaves, v.signed_records);
   if (paths) audit.set("root_hash", core::hex_encode(paths->root()));
-  audit.set("records_in_scope", collector.records_in_scope);
+  audit.set("records_in_scope", collector->records_in_scope);
   json::Value& period = *doc.find("period");
-  period.set("first_record", collector.first_us ? json::Value(rfc3339_us(*collector.first_us)) : json::Value());
-  period.set("last_record", collector.last_us ? json::Value(rfc3339_us(*collector.last_us)) : json::Value());
+  period.set("first_record", collector->first_us ? json::Value(rfc3339_us(*collector->first_us)) : json::Value());
+  period.set("last_record", collector->last_us ? json::Value(rfc3339_us(*collector->last_us)) : json::Value());
   doc.set("audit", std::move(audit));
   const detail::Citations citations(options.audit_dir, paths ? &*paths : nullptr);
-  doc.set("register", detail::register_section(options, *facts, collector, citations));
-  doc.set("scope_enforcement", detail::enforcement_section(options, *facts, collector, citations));
-  doc.set("data_access", detail::data_access_section(collector));
-  doc.set("offboarding", detail::offboarding_section(options, *facts, collector, citations));
+  doc.set("register", detail::register_section(options, *facts, *collector, citations));
+  doc.set("scope_enforcement", detail::enforcement_section(options, *facts, *collector, citations));
+  doc.set("data_access", detail::data_access_section(*collector));
+  doc.set("offboarding", detail::offboarding_section(options, *facts, *collector, citations));
   if (!options.scan.is_null()) doc.set("scan", options.scan);
   doc.set("frameworks", detail::frameworks_section(doc, options));
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

@@ -1,24 +1,87 @@
 #include "report/detail/collector.h"
 
+#include <charconv>
+
+#include "json/json.h"
 #include "register/register.h"
 #include "report/detail/text.h"
 
 namespace bulkhead::report::detail {
 namespace {
 
-std::string detail_string(const audit::AuditRecord& r, std::string_view key) {
-  const std::string* value = r.detail.find_string(key);
+std::string detail_string(const RecordFacts& r, std::string_view key) {
+  const std::string* value = r.detail->find_string(key);
   return value != nullptr ? *value : std::string();
 }
 
-std::int64_t detail_int(const audit::AuditRecord& r, std::string_view key) {
-  const json::Value* value = r.detail.find(key);
+std::int64_t detail_int(const RecordFacts& r, std::string_view key) {
+  const json::Value* value = r.detail->find(key);
   return value != nullptr && value->is_integer() ? value->as_int() : -1;
 }
 
-bool is_deny(const audit::AuditRecord& r) { return r.decision == audit::Decision::deny; }
+bool is_deny(const RecordFacts& r) { return r.decision == audit::Decision::deny; }
 
 }  // namespace
+
+RecordFacts facts_of(const audit::AuditRecord& r) {
+  static const json::Value kEmpty = json::Value::object();
+  RecordFacts f;
+  f.time_us = unix_us(r.time);
+  f.kind = r.kind;
+  f.decision = r.decision;
+  f.reason = r.reason;
+  f.tenant = r.tenant;
+  f.principal = r.principal;
+  f.upstream = r.upstream;
+  f.method = r.method;
+  f.tool = r.tool;
+  f.resource = r.resource;
+  f.detail = r.detail.is_object() ? &r.detail : &kEmpty;
+  return f;
+}
+
+std::optional<RecordFacts> plain_facts(std::string_view payload) {
+  static const json::Value kEmpty = json::Value::object();
+  if (payload.find('\\') != std::string_view::npos) return std::nullopt;
+  thread_local std::vector<json::RawMember> members;
+  if (!json::split_object(payload, members)) return std::nullopt;
+  RecordFacts f;
+  f.detail = &kEmpty;
+  bool have_time = false;
+  bool have_kind = false;
+  auto text = [](std::string_view raw, std::string_view& out) {
+    if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return false;
+    out = raw.substr(1, raw.size() - 2);
+    return true;
+  };
+  for (const auto& m : members) {
+    const std::string_view k = m.key;
+    std::string_view v;
+    if (k == "time_us") {
+      auto [ptr, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), f.time_us);
+      if (ec != std::errc() || ptr != m.value.data() + m.value.size()) return std::nullopt;
+      have_time = true;
+    } else if (k == "kind") {
+      if (m.value == R"("invoke")") f.kind = audit::RecordKind::invoke;
+      else if (m.value == R"("read")") f.kind = audit::RecordKind::read;
+      else if (m.value == R"("write")") f.kind = audit::RecordKind::write;
+      else return std::nullopt;  // deny, lifecycle: decoded in full
+      have_kind = true;
+    } else if (k == "decision") {
+      if (m.value == R"("allow")") f.decision = audit::Decision::allow;
+      else if (m.value == R"("none")") f.decision = audit::Decision::none;
+      else return std::nullopt;
+    } else if (k == "tenant" || k == "principal" || k == "upstream" || k == "method" || k == "tool" || k == "resource") {
+      if (!text(m.value, v)) return std::nullopt;
+      (k == "tenant" ? f.tenant : k == "principal" ? f.principal : k == "upstream" ? f.upstream
+                     : k == "method" ? f.method : k == "tool" ? f.tool : f.resource) = v;
+    } else if (k == "reason" || k == "detail") {
+      return std::nullopt;
+    }
+  }
+  if (!have_time || !have_kind) return std::nullopt;
+  return f;
+}
 
 std::string quoted_tenant(std::string_view message) {
   const auto at = message.find("tenant '");
@@ -29,7 +92,7 @@ std::string quoted_tenant(std::string_view message) {
   return std::string(message.substr(start, end - start));
 }
 
-bool is_cross_tenant(const audit::AuditRecord& r) {
+bool is_cross_tenant(const RecordFacts& r) {
   if (!is_deny(r) || !r.reason) return false;
   if (*r.reason == core::Reason::session_identity_mismatch) return true;
   if (*r.reason != core::Reason::tenant_not_bound) return false;
@@ -91,7 +154,7 @@ bool Collector::offboarding_in_scope(const store::Offboarding& o) const {
   return false;
 }
 
-bool Collector::touches_connector(const audit::AuditRecord& r, std::string_view connector) const {
+bool Collector::touches_connector(const RecordFacts& r, std::string_view connector) const {
   if (r.upstream == connector) return true;
   const std::string prefix = connector_ != nullptr ? connector_->prefix : std::string();
   if (!prefix.empty() && !r.tool.empty() && r.tool.starts_with(prefix)) return true;
@@ -101,13 +164,13 @@ bool Collector::touches_connector(const audit::AuditRecord& r, std::string_view 
   if (detail_string(r, "upstream") == connector) return true;
   const std::string value = detail_string(r, "value");
   if (value == connector || value.starts_with(std::string(connector) + ":")) return true;
-  if (event == "token_exchange" && r.detail.find("scope") != nullptr) {
+  if (event == "token_exchange" && r.detail->find("scope") != nullptr) {
     return registry::scope_touches(detail_string(r, "scope"), prefix);
   }
   return false;
 }
 
-bool Collector::in_scope(const audit::AuditRecord& r) const {
+bool Collector::in_scope(const RecordFacts& r) const {
   const std::string& v = options_.scope_value;
   switch (options_.scope) {
     case ScopeKind::all: return true;
@@ -125,30 +188,30 @@ bool Collector::in_scope(const audit::AuditRecord& r) const {
   return false;
 }
 
-bool Collector::in_period(const audit::AuditRecord& r) const {
-  const std::int64_t t = unix_us(r.time);
+bool Collector::in_period(const RecordFacts& r) const {
+  const std::int64_t t = r.time_us;
   return (!since_us_ || t >= *since_us_) && (!until_us_ || t < *until_us_);
 }
 
-Cited Collector::cite(std::uint64_t seq, const audit::AuditRecord& r) const {
+Cited Collector::cite(std::uint64_t seq, const RecordFacts& r) const {
   Cited c;
   c.seq = seq;
-  c.time_us = unix_us(r.time);
+  c.time_us = r.time_us;
   c.kind = std::string(audit::kind_name(r.kind));
   c.decision = std::string(audit::decision_name(r.decision));
   c.event = detail_string(r, "event");
-  c.principal = r.principal;
-  c.tenant = r.tenant;
+  c.principal = std::string(r.principal);
+  c.tenant = std::string(r.tenant);
   if (r.reason) c.reason = std::string(core::reason_name(*r.reason));
-  c.method = r.method;
-  c.tool = r.tool.empty() ? r.resource : r.tool;
-  c.upstream = r.upstream;
-  c.detail = r.detail;
+  c.method = std::string(r.method);
+  c.tool = std::string(r.tool.empty() ? r.resource : r.tool);
+  c.upstream = std::string(r.upstream);
+  c.detail = *r.detail;
   if (is_cross_tenant(r)) c.target_tenant = quoted_tenant(detail_string(r, "message"));
   return c;
 }
 
-void Collector::lifecycle(std::uint64_t seq, const audit::AuditRecord& r, const std::string& event) {
+void Collector::lifecycle(std::uint64_t seq, const RecordFacts& r, const std::string& event) {
   if (event == "offboarded" || event == "offboarding_applied") {
     if (const std::int64_t id = detail_int(r, "offboarding_id"); id >= 0) offboarding_events[id].push_back(cite(seq, r));
   } else if (event == "token_revoke") {
@@ -168,8 +231,8 @@ void Collector::lifecycle(std::uint64_t seq, const audit::AuditRecord& r, const 
   }
 }
 
-void Collector::refusal_after_offboarding(std::uint64_t seq, const audit::AuditRecord& r) {
-  const std::int64_t t = unix_us(r.time);
+void Collector::refusal_after_offboarding(std::uint64_t seq, const RecordFacts& r) {
+  const std::int64_t t = r.time_us;
   for (const store::Offboarding* o : scoped_offboardings_) {
     if (t < o->at_ms * 1000) continue;
     bool matches = false;
@@ -192,7 +255,7 @@ void Collector::refusal_after_offboarding(std::uint64_t seq, const audit::AuditR
   }
 }
 
-void Collector::consume(std::uint64_t seq, const audit::AuditRecord& r) {
+void Collector::consume(std::uint64_t seq, const RecordFacts& r) {
   ++records_total;
   const bool lifecycle_record = r.kind == audit::RecordKind::lifecycle;
   std::string event;
@@ -203,7 +266,7 @@ void Collector::consume(std::uint64_t seq, const audit::AuditRecord& r) {
   if (is_deny(r) && !scoped_offboardings_.empty()) refusal_after_offboarding(seq, r);
   if (!in_period(r) || !in_scope(r)) return;
   ++records_in_scope;
-  const std::int64_t t = unix_us(r.time);
+  const std::int64_t t = r.time_us;
   if (!first_us || t < *first_us) first_us = t;
   if (!last_us || t > *last_us) last_us = t;
   if (r.reason) {
@@ -219,17 +282,17 @@ void Collector::consume(std::uint64_t seq, const audit::AuditRecord& r) {
   const bool denied = is_deny(r);
   (denied ? decisions.deny : decisions.allow) += 1;
   if (denied) ++deny_by_reason[r.reason ? std::string(core::reason_name(*r.reason)) : std::string("unspecified")];
-  const std::string& target = !r.tool.empty() ? r.tool : (!r.resource.empty() ? r.resource : r.method);
-  AllowDeny& tool = by_tool[target.empty() ? std::string("(none)") : target];
+  const std::string_view target = !r.tool.empty() ? r.tool : (!r.resource.empty() ? r.resource : r.method);
+  AllowDeny& tool = by_tool[std::string(target.empty() ? std::string_view("(none)") : target)];
   (denied ? tool.deny : tool.allow) += 1;
-  AllowDeny& tenant = by_tenant[r.tenant.empty() ? std::string("(unbound)") : r.tenant];
+  AllowDeny& tenant = by_tenant[std::string(r.tenant.empty() ? std::string_view("(unbound)") : r.tenant)];
   (denied ? tenant.deny : tenant.allow) += 1;
   decision_times.emplace_back(t, denied);
   if (denied && is_cross_tenant(r)) cross_tenant.add(cite(seq, r), options_.max_listed);
-  const std::string& object = !r.tool.empty() ? r.tool : r.resource;
+  const std::string_view object = !r.tool.empty() ? r.tool : r.resource;
   if (object.empty()) return;  // initialize, lists, transport refusals: no data touched
-  Access& a = access[{r.tenant.empty() ? std::string("(unbound)") : r.tenant, object}];
-  if (a.classification.empty()) a.classification = classification_of(r.upstream, r.tool);
+  Access& a = access[{std::string(r.tenant.empty() ? std::string_view("(unbound)") : r.tenant), std::string(object)}];
+  if (a.classification.empty()) a.classification = classification_of(std::string(r.upstream), std::string(r.tool));
   if (denied) {
     ++a.denied;
   } else if (r.kind == audit::RecordKind::read) {

@@ -19,6 +19,26 @@
 
 namespace bulkhead::report::detail {
 
+// What the collector reads of one record. Strings point into the record's payload (or a decoded AuditRecord) and
+// live for the duration of consume(); `detail` is never null (an empty object when the record has none).
+struct RecordFacts {
+  std::int64_t time_us = 0;
+  audit::RecordKind kind = audit::RecordKind::invoke;
+  audit::Decision decision = audit::Decision::none;
+  std::optional<core::Reason> reason;
+  std::string_view tenant;
+  std::string_view principal;
+  std::string_view upstream;
+  std::string_view method;
+  std::string_view tool;
+  std::string_view resource;
+  const json::Value* detail = nullptr;
+};
+[[nodiscard]] RecordFacts facts_of(const audit::AuditRecord& record);
+// The fast path for plain call records (kind invoke/read/write, no reason, no detail, no escaped string): the
+// facts straight from the canonical payload without building a record. nullopt = decode the record instead.
+[[nodiscard]] std::optional<RecordFacts> plain_facts(std::string_view payload);
+
 // A record the report cites (by seq, with an inclusion proof when a checkpoint covers it).
 struct Cited {
   std::uint64_t seq = 0;
@@ -64,7 +84,7 @@ class Collector {
   Collector(const ReportOptions& options, const identity::TenantMap& tenants,
             const std::vector<store::Offboarding>& offboardings);
 
-  void consume(std::uint64_t seq, const audit::AuditRecord& record);
+  void consume(std::uint64_t seq, const RecordFacts& record);
 
   // Scope helpers shared with the sections.
   [[nodiscard]] const UpstreamFacts* upstream_of_tool(std::string_view exposed_tool) const;
@@ -95,13 +115,13 @@ class Collector {
   std::map<std::int64_t, Cited> register_applied;           // version → record
 
  private:
-  [[nodiscard]] bool in_scope(const audit::AuditRecord& r) const;
-  [[nodiscard]] bool in_period(const audit::AuditRecord& r) const;
-  [[nodiscard]] bool touches_connector(const audit::AuditRecord& r, std::string_view connector) const;
+  [[nodiscard]] bool in_scope(const RecordFacts& r) const;
+  [[nodiscard]] bool in_period(const RecordFacts& r) const;
+  [[nodiscard]] bool touches_connector(const RecordFacts& r, std::string_view connector) const;
   [[nodiscard]] bool bound_to(std::string_view principal, std::string_view tenant) const;
-  [[nodiscard]] Cited cite(std::uint64_t seq, const audit::AuditRecord& r) const;
-  void lifecycle(std::uint64_t seq, const audit::AuditRecord& r, const std::string& event);
-  void refusal_after_offboarding(std::uint64_t seq, const audit::AuditRecord& r);
+  [[nodiscard]] Cited cite(std::uint64_t seq, const RecordFacts& r) const;
+  void lifecycle(std::uint64_t seq, const RecordFacts& r, const std::string& event);
+  void refusal_after_offboarding(std::uint64_t seq, const RecordFacts& r);
 
   const ReportOptions& options_;
   const identity::TenantMap& tenants_;
@@ -116,6 +136,6 @@ class Collector {
 [[nodiscard]] std::string quoted_tenant(std::string_view message);
 // True when a refusal is a cross-tenant attempt (a workload naming a tenant it is not bound to, a task token used
 // for another tenant, or a session presented by or for another principal/tenant).
-[[nodiscard]] bool is_cross_tenant(const audit::AuditRecord& record);
+[[nodiscard]] bool is_cross_tenant(const RecordFacts& record);
 
 }  // namespace bulkhead::report::detail

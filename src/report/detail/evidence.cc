@@ -1,6 +1,9 @@
 #include "report/detail/evidence.h"
 
 #include <charconv>
+#include <limits>
+#include <optional>
+#include <thread>
 #include <streambuf>
 #include <string>
 #include <ostream>
@@ -9,6 +12,23 @@
 
 namespace bulkhead::report::detail {
 namespace {
+
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+bool hex32(std::string_view hex, audit::Sha256Digest& out) {
+  if (hex.size() != 64) return false;
+  for (std::size_t i = 0; i < 32; ++i) {
+    const int hi = nibble(hex[2 * i]);
+    const int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
 
 // Receives `audit tail` output ({"seq":N,"leaf_hash":"<hex>","record":<payload>} per line) and decodes each line
 // as it arrives.
@@ -66,16 +86,15 @@ class TailLines final : public std::streambuf {
     }
     if (seq >= limit_) return;  // beyond the verified prefix
     if (seq != evidence_.leaves.size()) return fail(text);
-    auto hash = core::hex_decode(rest.substr(kLeaf.size(), 64));
-    rest.remove_prefix(kLeaf.size() + 64);
-    if (!hash || hash->size() != 32 || !rest.starts_with(kRecord)) return fail(text);
-    const std::string_view payload = rest.substr(kRecord.size(), rest.size() - kRecord.size() - 1);
-    auto record = audit::decode_record(payload);
-    if (!record) return fail(text);
     audit::Sha256Digest digest{};
-    std::copy(hash->begin(), hash->end(), digest.begin());
+    if (!hex32(rest.substr(kLeaf.size(), 64), digest)) return fail(text);
+    rest.remove_prefix(kLeaf.size() + 64);
+    if (!rest.starts_with(kRecord)) return fail(text);
+    const std::string_view payload = rest.substr(kRecord.size(), rest.size() - kRecord.size() - 1);
     evidence_.leaves.push_back(digest);
-    sink_(seq, *record);
+    if (auto consumed = sink_(seq, payload); !consumed) {
+      if (problem_.empty()) problem_ = fmt::format("record {}: {}", seq, consumed.error().message);
+    }
   }
   void fail(std::string_view text) {
     if (problem_.empty()) problem_ = fmt::format("unreadable record line: {}", text.substr(0, 120));
@@ -93,11 +112,38 @@ class TailLines final : public std::streambuf {
 core::Result<LogEvidence> read_log(const std::filesystem::path& dir, const audit::VerifyOptions& options,
                                    const RecordSink& sink) {
   LogEvidence evidence;
-  auto verified = audit::verify(dir, options);
-  if (!verified) return std::unexpected(verified.error());
-  evidence.verify = *verified;
-  if (!evidence.verify.ok()) return evidence;
-  evidence.leaves.reserve(evidence.verify.records);
+  // verify() runs on a second thread while the records are read and collected: nothing collected is used unless
+  // the verdict is in and positive, and records past the verified prefix are dropped below.
+  std::optional<core::Result<audit::VerifyReport>> verified;
+  std::thread verifier([&] { verified = audit::verify(dir, options); });
+  TailLines lines(std::numeric_limits<std::uint64_t>::max(), evidence, sink);
+  std::ostream out(&lines);
+  auto tailed = audit::tail(dir, audit::TailOptions{}, out);
+  lines.finish();
+  verifier.join();
+  if (!*verified) return std::unexpected(verified->error());
+  evidence.verify = **verified;
+  if (!evidence.verify.ok()) {
+    evidence.leaves.clear();
+    return evidence;
+  }
+  if (!tailed) return std::unexpected(tailed.error());
+  if (!lines.problem().empty()) return core::fail(core::Reason::audit_unavailable, lines.problem());
+  if (evidence.leaves.size() > evidence.verify.records) {
+    evidence.grew = true;  // a live log grew between the two readers
+    evidence.leaves.clear();
+    return evidence;
+  }
+  if (evidence.leaves.size() != evidence.verify.records) {
+    return core::fail(core::Reason::audit_unavailable,
+                      fmt::format("read {} records of the {} verified", evidence.leaves.size(), evidence.verify.records));
+  }
+  return evidence;
+}
+
+core::Result<void> read_prefix(const std::filesystem::path& dir, LogEvidence& evidence, const RecordSink& sink) {
+  evidence.leaves.clear();
+  evidence.grew = false;
   TailLines lines(evidence.verify.records, evidence, sink);
   std::ostream out(&lines);
   auto tailed = audit::tail(dir, audit::TailOptions{}, out);
@@ -108,7 +154,7 @@ core::Result<LogEvidence> read_log(const std::filesystem::path& dir, const audit
     return core::fail(core::Reason::audit_unavailable,
                       fmt::format("read {} records of the {} verified", evidence.leaves.size(), evidence.verify.records));
   }
-  return evidence;
+  return {};
 }
 
 namespace {
