@@ -224,7 +224,7 @@ json::Value tokens_part(const ReportOptions& options, const StoreFacts& facts, c
                         const Citations& citations) {
   token::RevocationSet revoked;
   for (const auto& r : facts.revocations) revoked.apply(r);
-  std::map<std::string, std::string> parent_of;
+  std::unordered_map<std::string, std::string> parent_of;
   for (const auto& t : facts.tokens) parent_of[t.jti] = t.parent_jti;
   const std::int64_t since_s = options.since ? unix_us(*options.since) / 1'000'000 : INT64_MIN;
   const std::int64_t until_s = options.until ? unix_us(*options.until) / 1'000'000 : INT64_MAX;
@@ -237,22 +237,7 @@ json::Value tokens_part(const ReportOptions& options, const StoreFacts& facts, c
     ++issued;
     longest = std::max(longest, row.expires_at_s - row.issued_at_s);
     if (list.as_array().size() >= options.max_listed) continue;
-    token::TaskToken t;
-    t.jti = row.jti;
-    t.tenant = row.tenant;
-    t.task = row.task;
-    t.subject = row.subject;
-    t.issued_at_s = row.issued_at_s;
-    for (std::string p = row.parent_jti; !p.empty() && t.parents.size() < 16; p = parent_of[p]) {
-      t.parents.insert(t.parents.begin(), p);
-    }
-    std::string_view chain = row.chain;
-    while (!chain.empty()) {
-      const auto space = chain.find(' ');
-      t.actors.emplace_back(chain.substr(0, space));
-      chain = space == std::string_view::npos ? std::string_view() : chain.substr(space + 1);
-    }
-    if (!t.actors.empty()) t.actors.pop_back();
+    const token::TaskToken t = token::claims_of(row, parent_of);
     json::Value entry = json::Value::object();
     entry.set("jti", row.jti);
     entry.set("tenant", row.tenant);
