@@ -335,6 +335,11 @@ describe('accountability report', { skip: !GATEWAY }, () => {
     assert.equal(globex.scope_enforcement.cross_tenant_denials.count, 1);
     const crmOnly = JSON.parse(report(['--connector', 'crm', '--format', 'json']).out);
     assert.equal(crmOnly.register.connectors.length, 1);
+    // --scan: client configurations in scope are scanned and mapped.
+    writeFileSync(join(dir, 'mcp.json'), JSON.stringify({ mcpServers: { gh: { command: 'npx', args: ['-y', 'some-server'] } } }));
+    const scanned = JSON.parse(report(['--all', '--format', 'json', '--scan', join(dir, 'mcp.json')]).out);
+    assert.ok(scanned.scan.findings >= 1, JSON.stringify(scanned.scan));
+    assert.equal(scanned.frameworks.find((c) => c.id === 'client_config_scan').status, 'gap');
     // A period before anything happened has no decisions.
     const empty = JSON.parse(report(['--all', '--until', '2020-01-01T00:00:00Z', '--format', 'json']).out);
     assert.equal(empty.scope_enforcement.decisions.allow + empty.scope_enforcement.decisions.deny, 0);
