@@ -43,6 +43,8 @@ RecordFacts facts_of(const audit::AuditRecord& r) {
 std::optional<RecordFacts> plain_facts(std::string_view payload) {
   static const json::Value kEmpty = json::Value::object();
   if (payload.find('\\') != std::string_view::npos) return std::nullopt;
+  // split_object needs a document validate() accepted; the payload comes from a log still being verified.
+  if (!json::validate(payload)) return std::nullopt;
   thread_local std::vector<json::RawMember> members;
   if (!json::split_object(payload, members)) return std::nullopt;
   RecordFacts f;
