@@ -6,7 +6,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(build-essential cmake ninja-build pkg-config libboost1.81-dev libssl-dev libsimdjson-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libpq-dev libhyperscan-dev
-  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev wrk python3 curl procps openssl)
+  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev wrk python3 curl procps openssl
+  chromium)  # chromium: headless rendering check of the HTML report (test/e2e/report.test.mjs)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -28,6 +28,7 @@ void add_token_command(CLI::App& app, CommandContext& context);   // token_comma
 void add_secrets_command(CLI::App& app, CommandContext& context); // secrets_command.cc
 void add_register_command(CLI::App& app, CommandContext& context);  // register_command.cc
 void add_offboard_command(CLI::App& app, CommandContext& context);  // offboard_command.cc
+void add_report_command(CLI::App& app, CommandContext& context);    // report_command.cc
 
 // Sends SIGHUP to the pid in `pid_file` (a ready file's JSON, or a bare pid); prints `what_happens`. Exit code.
 int signal_reload(std::string_view command, const std::string& pid_file, std::string_view what_happens);

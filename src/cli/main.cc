@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   bulkhead::cli::add_register_command(app, context);
   bulkhead::cli::add_offboard_command(app, context);
 #endif
+#if BULKHEAD_HAVE_REPORT && BULKHEAD_HAVE_GATEWAY
+  bulkhead::cli::add_report_command(app, context);
+#endif
 #if BULKHEAD_HAVE_SCAN
   bulkhead::cli::add_scan_command(app, context);
 #endif

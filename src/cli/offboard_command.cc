@@ -207,20 +207,7 @@ int run_verify(const gateway::Config& config, store::Store& store, const Target&
   const std::string prefix = prefix_of(config, target.upstream);
   for (const auto& row : *issued) {
     if (!target.upstream.empty() && !registry::scope_touches(row.scope, prefix)) continue;
-    token::TaskToken t;
-    t.jti = row.jti;
-    t.tenant = row.tenant;
-    t.task = row.task;
-    t.subject = row.subject;
-    t.issued_at_s = row.issued_at_s;
-    if (!row.parent_jti.empty()) t.parents = {row.parent_jti};
-    std::string_view chain = row.chain;  // holder first, subject last
-    while (!chain.empty()) {
-      const auto space = chain.find(' ');
-      t.actors.emplace_back(chain.substr(0, space));
-      chain = space == std::string_view::npos ? std::string_view() : chain.substr(space + 1);
-    }
-    if (!t.actors.empty()) t.actors.pop_back();
+    const token::TaskToken t = token::claims_of(row);
     if (!set.check(t)) ++live;
   }
   check(live == 0, fmt::format("no live task token it covers ({} found)", live));

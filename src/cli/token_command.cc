@@ -126,33 +126,15 @@ int run_list(const std::string& config_path, const TokenFlags& flags) {
   token::RevocationSet set;
   for (const auto& r : *revocations) set.apply(r);
   // Rebuild each token's ancestry from the index (parent links) to apply the cascade the gateway applies.
-  std::unordered_map<std::string, const store::IssuedToken*> by_jti;
+  std::unordered_map<std::string, std::string> parent_of;
   auto everything = opened->store->issued_tokens(store::IssuedFilter{});
   if (everything) {
-    for (const auto& t : *everything) by_jti[t.jti] = &t;
+    for (const auto& t : *everything) parent_of[t.jti] = t.parent_jti;
   }
   std::cout << fmt::format("{:<24} {:<12} {:<16} {:>5} {:>8}  {:<8} {}\n", "jti", "tenant", "task", "depth", "expires",
                            "status", "holder / scope");
   for (const auto& row : *issued) {
-    token::TaskToken t;
-    t.jti = row.jti;
-    t.tenant = row.tenant;
-    t.task = row.task;
-    t.subject = row.subject;
-    t.issued_at_s = row.issued_at_s;
-    std::string parent = row.parent_jti;
-    while (!parent.empty() && t.parents.size() < 32) {
-      t.parents.insert(t.parents.begin(), parent);
-      auto it = by_jti.find(parent);
-      parent = it == by_jti.end() ? std::string() : it->second->parent_jti;
-    }
-    std::string_view chain = row.chain;
-    while (!chain.empty()) {
-      const auto space = chain.find(' ');
-      t.actors.emplace_back(chain.substr(0, space));
-      chain = space == std::string_view::npos ? std::string_view() : chain.substr(space + 1);
-    }
-    if (!t.actors.empty()) t.actors.pop_back();  // the chain ends with the subject
+    const token::TaskToken t = token::claims_of(row, parent_of);
     const bool expired = row.expires_at_s <= now;
     const auto revoked = set.check(t);
     std::cout << fmt::format("{:<24} {:<12} {:<16} {:>5} {:>7}s  {:<8} {} / {}\n", row.jti, row.tenant, row.task,

@@ -124,6 +124,12 @@ struct Issued {
 // The RFC 8693 §2.2.1 response body.
 [[nodiscard]] json::Value exchange_response_body(const Issued& issued);
 
+// The claims a revocation check needs, rebuilt from the store's index row (the token itself is never stored):
+// ancestors from `parent_of` (jti → parent jti over the issued tokens; without it only the direct parent), actors
+// from the chain. For RevocationSet::check in the CLI and the report.
+[[nodiscard]] TaskToken claims_of(const store::IssuedToken& row,
+                                  const std::unordered_map<std::string, std::string>& parent_of = {});
+
 // The in-memory view of the revocations in the Store.
 class RevocationSet {
  public:
