@@ -328,7 +328,7 @@ void AuditLog::append(AuditRecord record, DurableCallback on_durable) {
   const std::uint64_t seq = impl.next_seq++;
   const bool async = impl.options.durability == Durability::async;
   impl.queue.push_back({seq, std::move(payload), async ? DurableCallback{} : std::move(on_durable)});
-  const bool wake = impl.queue.size() == 1 || impl.queue.size() == impl.notify_at;
+  const bool wake = impl.queue.size() == impl.notify_at;  // 1 when idle; the gathering target while gathering
   lock.unlock();
   if (wake) impl.work_cv.notify_one();
   if (async && on_durable) on_durable(seq);
@@ -348,7 +348,7 @@ core::Result<std::uint64_t> AuditLog::append_and_wait(AuditRecord record) {
   const std::uint64_t seq = impl.next_seq++;
   const std::uint64_t batch = impl.open_batch;
   impl.queue.push_back({seq, std::move(payload), {}});
-  const bool wake = impl.queue.size() == 1 || impl.queue.size() == impl.notify_at;
+  const bool wake = impl.queue.size() == impl.notify_at;  // 1 when idle; the gathering target while gathering
   lock.unlock();
   if (wake) impl.work_cv.notify_one();
   if (async) return seq;
