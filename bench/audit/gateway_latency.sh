@@ -3,6 +3,9 @@
 # upstream behind two gateways, [audit] off and [audit] durability = "sync" (log on AUDIT_DIR, the real disk), at
 # one connection (p50/p99) and at CONNECTIONS (throughput, group commit). Rounds alternate so drift hits both.
 # Servers on SERVER_CPU (default 0), load client on LOAD_CPU (default 1). Prints the load client's JSON lines.
+# KEEP_BUSY=1 runs a nice-19 busy loop on SERVER_CPU meanwhile: on this VM an idle vCPU halts (haltpoll with
+# guest_halt_poll_ns = 0) and waking it after an fdatasync costs up to a scheduler tick on a busy host; the busy
+# loop yields at once to any real work but keeps the vCPU awake (docs/benchmarks.md "Audit log").
 #   flock /work/.bench.lock bash bench/audit/gateway_latency.sh [BUILD_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,6 +16,7 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 SECONDS_SAT=${SECONDS_SAT:-3}
 SERVER_CPU=${SERVER_CPU:-0}
+KEEP_BUSY=${KEEP_BUSY:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 work=$(mktemp -d /tmp/bulkhead-audit-gw.XXXXXX)
 pids=()
@@ -22,6 +26,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+if [ "$KEEP_BUSY" = 1 ]; then
+  setsid nice -n 19 taskset -c "$SERVER_CPU" sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 &
+  pids+=("$!")
+fi
 
 start() {  # start NAME CMD...
   local name=$1
@@ -58,7 +66,7 @@ durability = \"sync\""
 off_url=$(jq -r .url "$work/gw-off.ready.json")
 sync_url=$(jq -r .url "$work/gw-sync.ready.json")
 load() { taskset -c "$LOAD_CPU" "$BIN/bulkhead-load" --busy-poll --tool echo__echo "$@"; }
-echo "# $(date -u +'%Y-%m-%d %H:%M UTC') load $(cut -d' ' -f1-3 /proc/loadavg); audit dir $(stat -f -c %T "$AUDIT_DIR")"
+echo "# $(date -u +'%Y-%m-%d %H:%M UTC') load $(cut -d' ' -f1-3 /proc/loadavg); audit dir $(stat -f -c %T "$AUDIT_DIR"); keep_busy $KEEP_BUSY"
 for r in $(seq 1 "$ROUNDS"); do
   load --label "off-low-r$r" --url "$off_url" --connections 1 --requests "$REQUESTS" --warmup 500
   load --label "sync-low-r$r" --url "$sync_url" --connections 1 --requests "$REQUESTS" --warmup 500
