@@ -127,6 +127,7 @@ struct WriterStats {
   std::uint64_t records = 0;      // records made durable by this process
   std::uint64_t checkpoints = 0;  // checkpoints written by this process
   std::uint64_t segments_created = 0;
+  std::uint64_t sync_ns = 0;      // time spent in fdatasync (sync_ns / batches = mean flush latency)
 };
 
 class AuditLog {

@@ -6,10 +6,10 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 
 #include "audit/audit.h"
+#include "audit/detail/batch_signal.h"
 #include "audit/detail/format.h"
 #include "audit/detail/log_reader.h"
 #include "audit/detail/recovery.h"
@@ -19,17 +19,10 @@
 namespace bulkhead::audit {
 
 struct AuditLog::Impl {
-  // A blocked append_and_wait caller, woken individually (a shared condition variable would wake every waiter on
-  // every batch, including those whose record is still queued for the next one).
-  struct Waiter {
-    std::binary_semaphore done{0};
-    core::Result<std::uint64_t> result;
-  };
   struct Pending {
     std::uint64_t seq = 0;
     std::string payload;
     DurableCallback callback;  // empty for append_and_wait and in async mode (already answered)
-    Waiter* waiter = nullptr;  // append_and_wait in sync mode
   };
 
   Impl(const AuditOptions& o, core::Clock& c, detail::SigningKey k) : options(o), clock(c), key(std::move(k)) {}
@@ -43,17 +36,19 @@ struct AuditLog::Impl {
   std::optional<detail::SegmentWriter> segment;
   Sha256Digest last_hash{};
   detail::MerkleFrontier frontier;
-  std::uint64_t checkpointed = 0;
+  std::uint64_t checkpointed = 0;   // tree size of the last checkpoint written and flushed
+  std::uint64_t signed_size = 0;    // tree size of the last checkpoint signed (written or still in `next_checkpoint`)
+  std::vector<std::uint8_t> next_checkpoint;  // a signed checkpoint frame for the start of the next batch
   std::chrono::steady_clock::time_point last_checkpoint_at;
   std::vector<std::uint8_t> buffer;
 
   // Shared; guarded by mutex.
   mutable std::mutex mutex;
   std::condition_variable work_cv;     // writer waits for work
-  std::condition_variable durable_cv;  // append_and_wait / checkpoint wait for progress
-  std::vector<Pending> queue;
+  std::condition_variable durable_cv;  // checkpoint() waits for progress
+  std::vector<Pending> queue;          // the open batch
+  std::uint64_t open_batch = 0;        // number of the open batch (= batches taken by the writer so far)
   std::uint64_t next_seq = 0;
-  std::uint64_t durable_records = 0;      // records [0, durable_records) are durable
   std::uint64_t durable_checkpoint = 0;   // tree size of the last durable checkpoint
   std::uint64_t checkpoint_target = 0;    // checkpoint() asks for a checkpoint of at least this size
   bool stopping = false;
@@ -64,12 +59,16 @@ struct AuditLog::Impl {
   WriterStats stats;
   std::string failure;                    // why the log became unhealthy
   std::atomic<bool> healthy{true};
+  // Records [0, durable_records) are durable; written by the writer before it finishes their batch, read by
+  // append_and_wait without the mutex.
+  std::atomic<std::uint64_t> durable_records{0};
+  detail::BatchSignal batches;  // append_and_wait sleeps here: one wake-up call per batch
   std::thread thread;
 
   core::Error unavailable() const { return core::Error{core::Reason::audit_unavailable, "audit log unavailable: " + failure}; }
 
   bool checkpoint_due(bool forced) const {
-    const std::uint64_t uncovered = frontier.size() - checkpointed;
+    const std::uint64_t uncovered = frontier.size() - signed_size;
     if (uncovered == 0) return false;
     if (forced) return true;
     if (options.checkpoint_every_records > 0 && uncovered >= options.checkpoint_every_records) return true;
@@ -77,7 +76,8 @@ struct AuditLog::Impl {
            clock.steady_now() - last_checkpoint_at >= options.checkpoint_every_ms;
   }
 
-  void append_checkpoint_frame() {
+  // Signs a checkpoint of the tree so far and appends its frame to `out`.
+  void sign_checkpoint(std::vector<std::uint8_t>& out) {
     detail::Checkpoint checkpoint;
     checkpoint.tree_size = frontier.size();
     checkpoint.timestamp_ms = static_cast<std::uint64_t>(
@@ -85,10 +85,14 @@ struct AuditLog::Impl {
     checkpoint.root = frontier.root();
     checkpoint.key_id = key.key_id();
     checkpoint.signature = key.sign(detail::checkpoint_signed_message(checkpoint));
-    detail::append_frame(detail::encode_checkpoint_body(checkpoint), buffer);
+    detail::append_frame(detail::encode_checkpoint_body(checkpoint), out);
+    signed_size = frontier.size();
+    last_checkpoint_at = clock.steady_now();
   }
 
-  // Writes one batch (+ a checkpoint when due) and fdatasyncs once.
+  // Writes one batch and fdatasyncs once. The batch starts with the checkpoint signed after the previous batch (if
+  // any: it covers exactly the records before this batch) and, when forced (checkpoint(), close), ends with one
+  // covering this batch too.
   core::Result<void> write_batch(const std::vector<Pending>& batch, bool force_checkpoint) {
     if (!batch.empty() && segment->size() >= options.segment_max_bytes) {
       auto next = detail::SegmentWriter::create(options.dir, batch.front().seq);
@@ -98,21 +102,27 @@ struct AuditLog::Impl {
       ++stats.segments_created;
     }
     buffer.clear();
+    bool with_checkpoint = !next_checkpoint.empty();
+    if (with_checkpoint) buffer.swap(next_checkpoint);
     for (const Pending& p : batch) {
       last_hash = detail::append_record_frame(p.seq, last_hash, p.payload, buffer);
       frontier.add_leaf_hash(last_hash);
     }
-    const bool with_checkpoint = checkpoint_due(force_checkpoint);
-    if (with_checkpoint) append_checkpoint_frame();
+    // Forced (checkpoint(), close) or due by time with nothing else to write: sign here. A checkpoint that falls due
+    // with records in the batch is signed after the flush instead (run()).
+    if (checkpoint_due(force_checkpoint) && (force_checkpoint || batch.empty())) {
+      sign_checkpoint(buffer);
+      with_checkpoint = true;
+    }
     if (buffer.empty()) return {};
     if (auto ok = segment->append(buffer); !ok) return ok;
+    const auto sync_started = std::chrono::steady_clock::now();
     if (auto ok = segment->sync(); !ok) return ok;
-    if (with_checkpoint) {
-      checkpointed = frontier.size();
-      last_checkpoint_at = clock.steady_now();
-    }
+    const auto sync_time = std::chrono::steady_clock::now() - sync_started;
+    if (with_checkpoint) checkpointed = signed_size;
     std::lock_guard lock(mutex);
     ++stats.batches;
+    stats.sync_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(sync_time).count());
     stats.records += batch.size();
     if (with_checkpoint) ++stats.checkpoints;
     return {};
@@ -130,7 +140,14 @@ struct AuditLog::Impl {
         return !queue.empty() || stopping || (healthy.load() && checkpoint_target > durable_checkpoint);
       };
       while (!has_work()) {
-        if (healthy.load() && frontier.size() > checkpointed && options.checkpoint_every_ms.count() > 0) {
+        if (!healthy.load()) {
+          work_cv.wait(lock);
+        } else if (!next_checkpoint.empty()) {
+          // A checkpoint signed after the last batch rides with the next one; when none comes within the
+          // gathering window (the burst is over), it is written on its own.
+          if (!work_cv.wait_for(lock, gather_window, has_work)) break;
+        } else if (frontier.size() > signed_size && options.checkpoint_every_ms.count() > 0) {
+          // Unsigned records: a checkpoint is due checkpoint_every_ms after the last one.
           const auto due = last_checkpoint_at + options.checkpoint_every_ms;
           const auto now = clock.steady_now();
           if (now >= due) break;
@@ -147,6 +164,8 @@ struct AuditLog::Impl {
       }
       batch.clear();
       batch.swap(queue);
+      ++open_batch;  // appenders from now on join the next batch
+      const std::uint64_t batch_end = open_batch;
       const bool stop_now = stopping;
       const bool forced = stop_now || checkpoint_target > durable_checkpoint;
       const bool ok_so_far = healthy.load();
@@ -163,18 +182,17 @@ struct AuditLog::Impl {
       const std::size_t concurrency = batch.size() + queue.size();
       gather_records = concurrency >= kGatherMinRecords ? concurrency : 0;
       if (ok_so_far && written) {
-        durable_records = frontier.size();
+        durable_records.store(frontier.size());
         durable_checkpoint = checkpointed;
         lock.unlock();
+        batches.finish(batch_end);  // one wake-up call for every append_and_wait of the batch
         durable_cv.notify_all();
         for (Pending& p : batch) {
-          if (p.waiter != nullptr) {
-            p.waiter->result = p.seq;
-            p.waiter->done.release();
-          } else if (p.callback) {
-            p.callback(p.seq);
-          }
+          if (p.callback) p.callback(p.seq);
         }
+        // Sign a due checkpoint now, off the commit path of this batch (its appenders are already answered); it
+        // goes at the start of the next batch, directly after this batch's last record.
+        if (checkpoint_due(false)) sign_checkpoint(next_checkpoint);
       } else {
         if (ok_so_far) {
           failure = written.error().message;
@@ -183,16 +201,14 @@ struct AuditLog::Impl {
         // Fail the batch and everything still queued; later appends fail at once (healthy is false).
         for (Pending& p : queue) batch.push_back(std::move(p));
         queue.clear();
+        ++open_batch;
+        const std::uint64_t failed_end = open_batch;
         lock.unlock();
+        batches.finish(failed_end);  // their append_and_wait see durable_records <= seq: unavailable
         durable_cv.notify_all();
         const core::Error error = unavailable();
         for (Pending& p : batch) {
-          if (p.waiter != nullptr) {
-            p.waiter->result = std::unexpected(error);
-            p.waiter->done.release();
-          } else if (p.callback) {
-            p.callback(std::unexpected(error));
-          }
+          if (p.callback) p.callback(std::unexpected(error));
         }
       }
       batch.clear();
@@ -261,7 +277,8 @@ core::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& optio
   impl->checkpointed = recovered->checkpointed;
   impl->last_checkpoint_at = clock.steady_now();
   impl->next_seq = recovered->next_seq;
-  impl->durable_records = recovered->next_seq;
+  impl->durable_records.store(recovered->next_seq);
+  impl->signed_size = recovered->checkpointed;
   impl->durable_checkpoint = recovered->checkpointed;
   Impl* raw = impl.get();
   std::unique_ptr<AuditLog> log(new AuditLog(std::move(impl)));
@@ -311,7 +328,7 @@ void AuditLog::append(AuditRecord record, DurableCallback on_durable) {
   const std::uint64_t seq = impl.next_seq++;
   const bool async = impl.options.durability == Durability::async;
   impl.queue.push_back({seq, std::move(payload), async ? DurableCallback{} : std::move(on_durable)});
-  const bool wake = impl.queue.size() == 1 || impl.queue.size() == impl.notify_at;
+  const bool wake = impl.queue.size() == impl.notify_at;  // 1 when idle; the gathering target while gathering
   lock.unlock();
   if (wake) impl.work_cv.notify_one();
   if (async && on_durable) on_durable(seq);
@@ -326,17 +343,19 @@ core::Result<std::uint64_t> AuditLog::append_and_wait(AuditRecord record) {
                       fmt::format("audit record of {} bytes exceeds the 1 MiB limit", payload.size()));
   }
   const bool async = impl.options.durability == Durability::async;
-  Impl::Waiter waiter;
   std::unique_lock lock(impl.mutex);
   if (!impl.healthy.load()) return std::unexpected(impl.unavailable());
   const std::uint64_t seq = impl.next_seq++;
-  impl.queue.push_back({seq, std::move(payload), {}, async ? nullptr : &waiter});
-  const bool wake = impl.queue.size() == 1 || impl.queue.size() == impl.notify_at;
+  const std::uint64_t batch = impl.open_batch;
+  impl.queue.push_back({seq, std::move(payload), {}});
+  const bool wake = impl.queue.size() == impl.notify_at;  // 1 when idle; the gathering target while gathering
   lock.unlock();
   if (wake) impl.work_cv.notify_one();
   if (async) return seq;
-  waiter.done.acquire();  // the writer releases it once the batch is durable or failed
-  return std::move(waiter.result);
+  impl.batches.wait(batch);  // the writer finishes the batch once it is durable or failed
+  if (impl.durable_records.load() > seq) return seq;
+  lock.lock();
+  return std::unexpected(impl.unavailable());
 }
 
 core::Result<void> AuditLog::checkpoint() {

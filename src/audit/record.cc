@@ -191,8 +191,14 @@ class CanonicalObject {
 // Writes the canonical form directly (the hot path of every append); equal to json::canonicalize(record_json(r)),
 // which audit_record_test checks.
 std::string encode_record(const AuditRecord& r) {
+  // One allocation for the whole payload: fixed keys and digests take ~330 bytes, plus the variable strings
+  // (a typical tools/call record is ~600 bytes; reserving 512 made it reallocate and copy once per record).
+  std::size_t estimate = 384 + r.args_preview.size() + r.resource.size() + r.tenant.size() + r.principal.size() +
+                         r.session.size() + r.task.size() + r.upstream.size() + r.method.size() + r.tool.size();
+  for (const auto& s : r.delegation_chain) estimate += s.size() + 3;
+  for (const auto& s : r.policy_ids) estimate += s.size() + 3;
   std::string out;
-  out.reserve(512 + r.args_preview.size() + r.resource.size());
+  out.reserve(estimate + estimate / 8);  // headroom for JSON escapes
   CanonicalObject o(out);
   o.string("args_preview", r.args_preview);
   if (r.args_sha256) o.string("args_sha256", core::hex_encode(*r.args_sha256));

@@ -49,5 +49,26 @@ TEST(Crc32c, DetectsEverySingleBitFlip) {
   }
 }
 
+// The SSE4.2 path (when the CPU has it) and the portable slice-by-8 path agree at every length, alignment and
+// start value (both paths are what crc32c_extend may pick on some machine).
+TEST(Crc32c, HardwareEqualsSoftware) {
+  std::vector<std::uint8_t> bytes(300);
+  std::uint32_t x = 12345;
+  for (auto& b : bytes) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<std::uint8_t>(x >> 16);
+  }
+  const std::span<const std::uint8_t> all(bytes);
+  for (std::size_t offset = 0; offset < 9; ++offset) {
+    for (std::size_t length = 0; offset + length <= bytes.size(); length += 7) {
+      const auto part = all.subspan(offset, length);
+      for (const std::uint32_t start : {0u, 0xE3069283u, 0xFFFFFFFFu}) {
+        EXPECT_EQ(crc32c_extend_hardware(start, part), crc32c_extend_software(start, part)) << offset << " " << length;
+      }
+    }
+  }
+  EXPECT_EQ(crc32c_extend_software(0, all), crc32c(all));
+}
+
 }  // namespace
 }  // namespace bulkhead::audit::detail

@@ -158,6 +158,11 @@ TEST_F(AuditLogTest, CheckpointByCountUsesFakeClockTimestamp) {
   auto log = AuditLog::open(o, fake);
   ASSERT_TRUE(log);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->append_and_wait(sample_record("a", i)));
+  // The checkpoint is signed after the 5th record's batch was flushed (off its commit path) and written with the
+  // next batch or, with none coming, on its own right after.
+  for (int i = 0; i < 200 && (*log)->stats().checkpoints == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   EXPECT_EQ((*log)->stats().checkpoints, 1u);
   auto proof = inclusion_proof(log_dir(), 2);
   ASSERT_TRUE(proof) << proof.error().message;
