@@ -126,6 +126,13 @@ class SeededRng final : public Rng {
 
 [[nodiscard]] std::string hex_encode(std::span<const std::uint8_t> bytes);
 [[nodiscard]] std::optional<std::vector<std::uint8_t>> hex_decode(std::string_view text);
+// The value of one hex digit (either case), or -1.
+[[nodiscard]] constexpr int hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 [[nodiscard]] std::string base64url_encode(std::span<const std::uint8_t> bytes);   // no padding
 [[nodiscard]] std::optional<std::vector<std::uint8_t>> base64url_decode(std::string_view text);  // padding optional
 [[nodiscard]] std::string base64_encode(std::span<const std::uint8_t> bytes);      // standard, padded

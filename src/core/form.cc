@@ -6,13 +6,6 @@
 namespace bulkhead::core {
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 core::Result<std::string> decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -24,8 +17,8 @@ core::Result<std::string> decode(std::string_view text) {
       if (i + 2 >= text.size()) {
         return core::fail(core::Reason::invalid_request, "truncated %-escape in the form body");
       }
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0) return core::fail(core::Reason::invalid_request, "malformed %-escape in the form body");
       out += static_cast<char>(hi * 16 + lo);
       i += 2;

@@ -12,18 +12,11 @@
 namespace bulkhead::dlp::detail {
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool read_hex4(std::string_view json, std::size_t at, std::uint32_t& out) noexcept {
   if (at + 4 > json.size()) return false;
   out = 0;
   for (std::size_t i = 0; i < 4; ++i) {
-    const int v = hex_value(json[at + i]);
+    const int v = core::hex_digit_value(json[at + i]);
     if (v < 0) return false;
     out = (out << 4) | static_cast<std::uint32_t>(v);
   }
