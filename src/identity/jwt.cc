@@ -125,7 +125,8 @@ bool verify_signature(Algorithm alg, EVP_PKEY* key, std::string_view signing_inp
     // libsodium (≈ 2.5× OpenSSL's Ed25519 verify here); it also refuses non-canonical signatures and small-order keys.
     std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> raw{};
     std::size_t length = raw.size();
-    if (signature.size() != crypto_sign_BYTES || sodium_init() < 0 ||
+    static const bool sodium_ready = sodium_init() >= 0;  // once: sodium_init takes a lock on every call
+    if (signature.size() != crypto_sign_BYTES || !sodium_ready ||
         EVP_PKEY_get_raw_public_key(key, raw.data(), &length) != 1 || length != raw.size()) {
       ERR_clear_error();
       return false;

@@ -157,7 +157,10 @@ test('crash safety: kill -9 under load, restart, every answered request is on re
         } catch { break; }  // connection reset by the kill
       }
     });
+    // The kill point: after killAfterMs and once round + 1 requests were answered (on a loaded machine the
+    // first answers can take longer than killAfterMs; a kill before any answer would prove nothing).
     await sleep(killAfterMs);
+    for (let waited = 0; answered.length < round + 1 && waited < 20000; waited += 5) await sleep(5);
     process.kill(gw.proc.pid, 'SIGKILL');
     stop = true;
     await Promise.all(workers);
