@@ -50,7 +50,7 @@ void append_sse(std::string& out, const SseEvent& event) {
   // Every line of data (split on CRLF, LF or CR) becomes one "data: " line; empty data is one empty line.
   std::string_view data = event.data;
   for (;;) {
-    const auto end = data.find_first_of("\r\n");
+    const auto end = find_line_end(data, 0);
     out += "data: ";
     out.append(data.substr(0, end));
     out += '\n';
@@ -138,7 +138,7 @@ void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     skip_lf_ = false;
   }
   while (i < n) {
-    const auto pos = bytes.find_first_of("\r\n", i);
+    const auto pos = detail::find_line_end(bytes, i);
     if (pos == std::string_view::npos) {
       buffer_.append(bytes.substr(i));
       break;

@@ -160,6 +160,23 @@ TEST(SseParser, ByteAtATime) {
   EXPECT_EQ(out[1].data, "two\nlines");
 }
 
+// Line ends are found 16 bytes at a time: put them at every offset around the block boundaries.
+TEST(SseParser, LineEndsAtEveryOffset) {
+  for (std::size_t len = 0; len <= 48; ++len) {
+    for (std::string_view eol : {"\n", "\r", "\r\n"}) {
+      const std::string value(len, 'x');
+      const std::string text = "data: " + value + std::string(eol) + "data:" + value + "y" + std::string(eol) +
+                               std::string(eol);
+      const auto events = parse_all(text);
+      ASSERT_EQ(events.size(), 1u) << len;
+      EXPECT_EQ(events[0].data, value + "\n" + value + "y") << len;
+      SseEvent ev;
+      ev.data = value + std::string(eol) + value;
+      EXPECT_EQ(format_sse(ev), "data: " + value + "\ndata: " + value + "\n\n") << len;
+    }
+  }
+}
+
 TEST(FormatSse, WireForm) {
   SseEvent ev;
   ev.id = "5";
