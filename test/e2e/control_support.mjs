@@ -5,7 +5,28 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BULKHEAD_BIN, descendants, rawPost, serverEverythingEntry } from './harness.mjs';
-import { initializeBody } from './identity_support.mjs';
+import { AUDIENCE, initializeBody, signingKey, writeJwks } from './identity_support.mjs';
+
+export const TENANT_DOMAINS = ['acme.test', 'globex.test'];
+
+// The two-tenant set-up the control tests share: an EdDSA signing key and its JWKS file per trust domain in `dir`
+// (keys[domain] mints SVIDs), and the head of a bulkhead.toml naming them — [server] on `listen`, [auth] with the
+// test audience, one [[trust_domain]] and one [[tenant]] (acme, globex) per domain, [tokens] on defaults.
+export async function twoTenantSetup(dir, listen) {
+  const keys = {};
+  for (const domain of TENANT_DOMAINS) {
+    keys[domain] = await signingKey(dir, domain, 'EdDSA');
+    writeJwks(join(dir, `${domain}.jwks.json`), [keys[domain]]);
+  }
+  const head = [
+    '[server]', `listen = "${listen}"`, '',
+    '[auth]', `audience = "${AUDIENCE}"`, '',
+    ...TENANT_DOMAINS.flatMap((d) => ['[[trust_domain]]', `name = "${d}"`, `jwks_file = "${d}.jwks.json"`, '']),
+    ...TENANT_DOMAINS.flatMap((d) => ['[[tenant]]', `id = "${d.split('.')[0]}"`, `agents = ["spiffe://${d}/agent/*"]`, '']),
+    '[tokens]', '',
+  ];
+  return { keys, head };
+}
 
 export const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT = 'urn:ietf:params:oauth:token-type:jwt';

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import {
   GATEWAY, NODE, canConnect, freePort, serverEverythingEntry, sleep, startGateway, startProcess, stopProcess,
 } from './harness.mjs';
-import { AUDIENCE, mintSvid, signingKey, writeJwks } from './identity_support.mjs';
+import { mintSvid } from './identity_support.mjs';
 import {
-  auditRecords, cli as cliIn, exchange, mcp as mcpAt, openSession, reasonOf, stdioProcesses, toolText,
+  auditRecords, cli as cliIn, exchange, mcp as mcpAt, openSession, reasonOf, stdioProcesses, toolText, twoTenantSetup,
 } from './control_support.mjs';
 import { peersDir } from '../peers/index.mjs';
 
@@ -69,21 +69,13 @@ async function refusedWithin(since, attempt, limitMs = 1000) {
 describe('control register and offboarding', { skip: !GATEWAY }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-register-'));
-    keys = {};
-    for (const domain of ['acme.test', 'globex.test']) {
-      keys[domain] = await signingKey(dir, domain, 'EdDSA');
-      writeJwks(join(dir, `${domain}.jwks.json`), [keys[domain]]);
-    }
+    let head;
+    ({ keys, head } = await twoTenantSetup(dir, `127.0.0.1:${await freePort()}`));
     crmPort = await freePort();
     crm = startProcess('mutable-server', NODE, [join(peersDir, 'mutable-server', 'server.mjs'), String(crmPort)]);
     for (let i = 0; i < 100 && !(await canConnect(crmPort)); i++) await sleep(50);
     const config = [
-      '[server]', `listen = "127.0.0.1:${await freePort()}"`, '',
-      '[auth]', `audience = "${AUDIENCE}"`, '',
-      ...['acme.test', 'globex.test'].flatMap((d) => ['[[trust_domain]]', `name = "${d}"`, `jwks_file = "${d}.jwks.json"`, '']),
-      '[[tenant]]', 'id = "acme"', 'agents = ["spiffe://acme.test/agent/*"]', '',
-      '[[tenant]]', 'id = "globex"', 'agents = ["spiffe://globex.test/agent/*"]', '',
-      '[tokens]', '',
+      ...head,
       '[register]', 'on_review_overdue = "deny"', '',
       '[admin]', 'token_file = "admin.token"', '',
       '[audit]', 'dir = "var/audit"', 'checkpoint_every_ms = 200', '',

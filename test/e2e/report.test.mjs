@@ -14,8 +14,8 @@ import { inflateSync } from 'node:zlib';
 import {
   BULKHEAD_BIN, GATEWAY, NODE, canConnect, freePort, sleep, startGateway, startProcess, stopProcess,
 } from './harness.mjs';
-import { AUDIENCE, mintSvid, signingKey, writeJwks } from './identity_support.mjs';
-import { cli as cliIn, exchange, mcp as mcpAt, reasonOf, toolText } from './control_support.mjs';
+import { mintSvid } from './identity_support.mjs';
+import { cli as cliIn, exchange, mcp as mcpAt, reasonOf, toolText, twoTenantSetup } from './control_support.mjs';
 import { peersDir } from '../peers/index.mjs';
 
 const A = 'spiffe://acme.test/agent/a';
@@ -148,23 +148,15 @@ function chromium() {
 describe('accountability report', { skip: !GATEWAY }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-report-'));
-    keys = {};
-    for (const domain of ['acme.test', 'globex.test']) {
-      keys[domain] = await signingKey(dir, domain, 'EdDSA');
-      writeJwks(join(dir, `${domain}.jwks.json`), [keys[domain]]);
-    }
+    let head;
+    ({ keys, head } = await twoTenantSetup(dir, `127.0.0.1:${await freePort()}`));
     const crmPort = await freePort();
     crm = startProcess('mutable-server', NODE, [join(peersDir, 'mutable-server', 'server.mjs'), String(crmPort)]);
     for (let i = 0; i < 100 && !(await canConnect(crmPort)); i++) await sleep(50);
     mkdirSync(join(dir, 'policies'));
     writeFileSync(join(dir, 'policies', 'crm.cedar'), POLICIES);
     const config = [
-      '[server]', `listen = "127.0.0.1:${await freePort()}"`, '',
-      '[auth]', `audience = "${AUDIENCE}"`, '',
-      ...['acme.test', 'globex.test'].flatMap((d) => ['[[trust_domain]]', `name = "${d}"`, `jwks_file = "${d}.jwks.json"`, '']),
-      '[[tenant]]', 'id = "acme"', 'agents = ["spiffe://acme.test/agent/*"]', '',
-      '[[tenant]]', 'id = "globex"', 'agents = ["spiffe://globex.test/agent/*"]', '',
-      '[tokens]', '',
+      ...head,
       '[policy]', 'dir = "policies"', '',
       '[audit]', 'dir = "var/audit"', 'checkpoint_every_ms = 200', '',
       '[[upstream]]', 'name = "crm"', 'transport = "http"', `url = "http://127.0.0.1:${crmPort}/mcp"`,
