@@ -20,17 +20,23 @@ std::string record_line(const detail::RecordView& view) {
   return line;
 }
 
-// One pass: lines for records with seq >= from. A torn tail (a live writer mid-append) ends the pass quietly.
+// One pass: lines for records with seq >= from — written to `out` as they are read, or, with keep_last > 0, the
+// last keep_last of them kept in `lines` (a whole log is never held in memory). A torn tail (a live writer
+// mid-append) ends the pass quietly.
 core::Result<std::uint64_t> scan_once(const std::filesystem::path& dir, std::uint64_t from,
-                                      std::deque<std::string>& lines, std::uint64_t keep_last) {
+                                      std::deque<std::string>& lines, std::uint64_t keep_last, std::ostream& out) {
   std::optional<detail::PublicKey> key;
   if (auto k = detail::resolve_public_key(dir, {})) key = *k;
   detail::LogVerifier verifier(key, /*check_payloads=*/false, /*keep_leaf_hashes=*/false);
   detail::ScanHooks hooks;
   hooks.on_record = [&](const detail::RecordView& view) {
     if (view.seq < from) return;
+    if (keep_last == 0) {
+      out << record_line(view);
+      return;
+    }
     lines.push_back(record_line(view));
-    if (keep_last > 0 && lines.size() > keep_last) lines.pop_front();
+    if (lines.size() > keep_last) lines.pop_front();
   };
   auto scan = detail::scan_directory(dir, verifier, hooks);
   if (!scan) return std::unexpected(scan.error());
@@ -46,14 +52,14 @@ core::Result<std::uint64_t> scan_once(const std::filesystem::path& dir, std::uin
 
 core::Result<void> tail(const std::filesystem::path& dir, const TailOptions& options, std::ostream& out) {
   std::deque<std::string> lines;
-  auto next = scan_once(dir, 0, lines, options.last);
+  auto next = scan_once(dir, 0, lines, options.last, out);
   for (const auto& line : lines) out << line;
   out.flush();
   if (!next) return std::unexpected(next.error());
   while (options.follow && (!options.keep_following || options.keep_following())) {
     std::this_thread::sleep_for(options.poll);
     lines.clear();
-    auto more = scan_once(dir, *next, lines, 0);
+    auto more = scan_once(dir, *next, lines, 0, out);
     for (const auto& line : lines) out << line;
     out.flush();
     if (!more) return std::unexpected(more.error());
