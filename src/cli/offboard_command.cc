@@ -236,9 +236,10 @@ int run_verify(const gateway::Config& config, store::Store& store, const Target&
   const auto before = clock.now();
   const std::string url = flags.url.empty() ? config.server.public_url + "/mcp" : flags.url;
   auto refused = attempt(url, token, flags.tool);
-  check(refused.has_value(), refused ? fmt::format("a fresh attempt is refused: HTTP {} reason {} ({})", refused->status,
-                                                   refused->reason, refused->message)
-                                     : "a fresh attempt is refused (it was allowed)");
+  check(refused.has_value(),
+        refused ? fmt::format("a fresh attempt is refused: HTTP {} reason {} ({})", refused->status, refused->reason,
+                              refused->message)
+                : "a fresh attempt is refused (it was allowed, or the gateway did not answer: see above)");
   if (config.audit.dir.empty()) {
     check(false, "the refusal is in the audit log (no [audit] configured)");
     return 1;

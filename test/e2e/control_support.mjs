@@ -10,9 +10,10 @@ import { AUDIENCE, initializeBody, signingKey, writeJwks } from './identity_supp
 export const TENANT_DOMAINS = ['acme.test', 'globex.test'];
 
 // The two-tenant set-up the control tests share: an EdDSA signing key and its JWKS file per trust domain in `dir`
-// (keys[domain] mints SVIDs), and the head of a bulkhead.toml naming them — [server] on `listen`, [auth] with the
-// test audience, one [[trust_domain]] and one [[tenant]] (acme, globex) per domain, [tokens] on defaults.
-export async function twoTenantSetup(dir, listen) {
+// (keys[domain] mints SVIDs), and the head of a bulkhead.toml naming them — [server] on `listen` (default port 0:
+// the ready file names the port, so no parallel test can take it first), [auth] with the test audience, one
+// [[trust_domain]] and one [[tenant]] (acme, globex) per domain, [tokens] on defaults.
+export async function twoTenantSetup(dir, listen = '127.0.0.1:0') {
   const keys = {};
   for (const domain of TENANT_DOMAINS) {
     keys[domain] = await signingKey(dir, domain, 'EdDSA');

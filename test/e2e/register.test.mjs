@@ -69,11 +69,12 @@ async function refusedWithin(since, attempt, limitMs = 1000) {
 describe('control register and offboarding', { skip: !GATEWAY }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-register-'));
-    let head;
-    ({ keys, head } = await twoTenantSetup(dir, `127.0.0.1:${await freePort()}`));
     crmPort = await freePort();
     crm = startProcess('mutable-server', NODE, [join(peersDir, 'mutable-server', 'server.mjs'), String(crmPort)]);
     for (let i = 0; i < 100 && !(await canConnect(crmPort)); i++) await sleep(50);
+    // A fixed port: `offboard --verify` finds the gateway through the config's listen address.
+    let head;
+    ({ keys, head } = await twoTenantSetup(dir, `127.0.0.1:${await freePort()}`));
     const config = [
       ...head,
       '[register]', 'on_review_overdue = "deny"', '',

@@ -149,7 +149,7 @@ describe('accountability report', { skip: !GATEWAY }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-report-'));
     let head;
-    ({ keys, head } = await twoTenantSetup(dir, `127.0.0.1:${await freePort()}`));
+    ({ keys, head } = await twoTenantSetup(dir));
     const crmPort = await freePort();
     crm = startProcess('mutable-server', NODE, [join(peersDir, 'mutable-server', 'server.mjs'), String(crmPort)]);
     for (let i = 0; i < 100 && !(await canConnect(crmPort)); i++) await sleep(50);
