@@ -34,7 +34,7 @@ core::Result<std::uint64_t> scan_once(const std::filesystem::path& dir, std::uin
   };
   auto scan = detail::scan_directory(dir, verifier, hooks);
   if (!scan) return std::unexpected(scan.error());
-  if (scan->finding && !(scan->bad.torn_tail && scan->bad_segment + 1 == scan->segments.size())) {
+  if (scan->finding && !(scan->bad.live_edge && scan->bad_segment + 1 == scan->segments.size())) {
     return core::fail(core::Reason::audit_unavailable,
                       fmt::format("stopped at {} offset {}: {} [{}]", scan->finding->segment, scan->finding->offset,
                                   scan->finding->message, problem_name(scan->finding->problem)));
