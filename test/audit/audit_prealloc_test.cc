@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "audit_test_util.h"
+#include "closed_log_fixture.h"
 
 namespace bulkhead::audit {
 namespace {
@@ -14,25 +14,14 @@ using namespace bulkhead::audit::testing;
 
 constexpr std::size_t kTail = 64 * 1024;
 
-class PreallocTest : public ::testing::Test {
+class PreallocTest : public ClosedLogTest {
  protected:
-  void SetUp() override {
-    auto log = AuditLog::open(options(), clock_);
-    ASSERT_TRUE(log);
-    for (int i = 0; i < 12; ++i) ASSERT_TRUE((*log)->append_and_wait(sample_record("a", i)));
-  }
-  fs::path log_dir() const { return dir_ / "log"; }
-  fs::path segment() const { return only_segment(log_dir()); }
-  AuditOptions options() const { return options_for(log_dir(), dir_ / "key.pem"); }
   // The closed log's segment with a zero-filled tail appended: the layout of a preallocated segment.
   std::vector<std::uint8_t> with_zero_tail() const {
     std::vector<std::uint8_t> bytes = read_bytes(segment());
     bytes.insert(bytes.end(), kTail, 0);
     return bytes;
   }
-
-  ScratchDir dir_{"prealloc"};
-  core::SystemClock clock_;
 };
 
 TEST_F(PreallocTest, ZeroTailEndsTheSegmentAndIsOverwrittenInPlace) {

@@ -2,27 +2,14 @@
 // record); other damage stops open() unless accept_damaged, which quarantines the damaged part.
 #include <gtest/gtest.h>
 
-#include "audit_test_util.h"
+#include "closed_log_fixture.h"
 
 namespace bulkhead::audit {
 namespace {
 
 using namespace bulkhead::audit::testing;
 
-class RecoveryTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto log = AuditLog::open(options(), clock_);
-    ASSERT_TRUE(log);
-    for (int i = 0; i < 12; ++i) ASSERT_TRUE((*log)->append_and_wait(sample_record("a", i)));
-  }
-  fs::path log_dir() const { return dir_ / "log"; }
-  fs::path segment() const { return only_segment(log_dir()); }
-  AuditOptions options() const { return options_for(log_dir(), dir_ / "key.pem"); }
-
-  ScratchDir dir_{"recovery"};
-  core::SystemClock clock_;
-};
+class RecoveryTest : public ClosedLogTest {};
 
 TEST_F(RecoveryTest, TornTailIsTruncatedAndReported) {
   std::vector<std::uint8_t> bytes = read_bytes(segment());

@@ -185,8 +185,10 @@ SegmentScan LogVerifier::feed_segment(std::string_view name, std::span<const std
   scan.valid_bytes = pos;
   while (pos < bytes.size()) {
     const std::size_t remaining = bytes.size() - pos;
-    if (v2 && get_le32(bytes.data() + pos) == 0 && all_zero(bytes.subspan(pos))) return scan;  // clean end
-    if (v2 && remaining < kFrameHeaderBytes && all_zero(bytes.subspan(pos))) return scan;
+    // v2 clean end: fewer than 8 bytes left or a length of 0, and nothing but zero bytes from here.
+    if (v2 && (remaining < kFrameHeaderBytes || get_le32(bytes.data() + pos) == 0) && all_zero(bytes.subspan(pos))) {
+      return scan;
+    }
     if (remaining < kFrameHeaderBytes) {
       return fail(make_finding(Problem::truncated_frame, name, 0, next_seq_,
                                fmt::format("truncated frame header at end of segment ({} bytes; torn tail or "
