@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -157,13 +158,29 @@ void BM_Audit_AppendEventLoop(benchmark::State& state) {
 BENCHMARK(BM_Audit_AppendEventLoop)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->MinTime(2.0);
 
 // Baseline: no group commit — each record is framed, written and fdatasync'ed on its own (what the log would cost
-// if every request forced its own flush; more writers would only queue behind the same single flush).
+// if every request forced its own flush; more writers would only queue behind the same single flush). Into the
+// same kind of file the log writes: a preallocated segment (zero-filled and flushed up front, like the log's
+// SegmentPreparer does off the commit path), overwritten in place.
 void BM_Audit_AppendFsyncPerRecordBaseline(benchmark::State& state) {
   const fs::path dir = bench_dir("baseline");
   const fs::path file = dir / audit::detail::segment_file_name(0);
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     state.SkipWithError("cannot create baseline file");
+    return;
+  }
+  const audit::AuditOptions defaults;
+  const std::vector<std::uint8_t> zeros(1u << 20, 0);
+  for (std::uint64_t at = 0; at < defaults.segment_max_bytes; at += zeros.size()) {
+    if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(at)) != static_cast<ssize_t>(zeros.size())) {
+      state.SkipWithError("cannot preallocate baseline file");
+      ::close(fd);
+      return;
+    }
+  }
+  if (::fdatasync(fd) != 0) {
+    state.SkipWithError("cannot flush baseline file");
+    ::close(fd);
     return;
   }
   std::vector<std::uint8_t> bytes = audit::detail::encode_segment_header(0);

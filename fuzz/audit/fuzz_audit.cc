@@ -3,7 +3,8 @@
 // file whose header and frame CRCs are recomputed first (2 mod 3) so mutations reach the checks behind the CRC
 // (seq, chain, payload, checkpoint size/key/signature/root).
 // Invariants: no crash/UB/leak on any input; the reader never claims more valid bytes than it was given, valid
-// bytes end on a frame boundary that re-scans without a finding; a decodable payload re-encodes to a payload that
+// bytes end on a frame boundary that re-scans without a finding, and without a finding only a (v2) zero tail
+// follows them; a decodable payload re-encodes to a payload that
 // decodes to the same encoding (encode . decode is idempotent).
 // Signatures are checked with the key of seed 0x42 * 32 (the saved corpus was written with it, see
 // test/audit/audit_format_test.cc WriteFuzzCorpusWhenAsked), so checkpoint code is reached.
@@ -46,7 +47,15 @@ void fuzz_segment(std::span<const std::uint8_t> bytes) {
   };
   const audit::detail::SegmentScan scan = verifier.feed_segment("fuzz", bytes, hooks);
   if (scan.valid_bytes > bytes.size()) violated("valid_bytes beyond input");
-  if (!scan.finding && scan.valid_bytes != bytes.size()) violated("no finding but input not consumed");
+  if (!scan.finding && scan.valid_bytes != bytes.size()) {
+    // Version 2: only a zero-filled preallocated tail may follow the frames.
+    if (bytes[8] != audit::detail::kFormatVersion) violated("no finding but input not consumed");
+    for (std::size_t i = scan.valid_bytes; i < bytes.size(); ++i) {
+      if (bytes[i] != 0) violated("no finding but non-zero bytes after the frames");
+    }
+  }
+  if (scan.finding && (scan.data_end > bytes.size() || scan.data_end < scan.valid_bytes)) violated("data_end");
+  if (scan.torn_tail && !scan.live_edge) violated("torn tail is not a live edge");
   if (verifier.leaf_hashes().size() != verifier.next_seq()) violated("leaf count");
   if (scan.valid_bytes >= audit::detail::kSegmentHeaderBytes) {
     // The good prefix is exactly what recovery keeps: it must verify on its own.

@@ -106,6 +106,10 @@ struct AuditOptions {
   std::uint64_t checkpoint_every_records = 1000;  // 0 = only by time / on close
   std::chrono::milliseconds checkpoint_every_ms{1000};  // 0 = only by count / on close
   std::uint64_t segment_max_bytes = 64u << 20;   // rotate to a new segment file once a segment reaches this size
+  // Write into preallocated segments (format v2): a background thread prepares zero-filled, flushed files (1 MiB,
+  // doubling up to segment_max_bytes) that batches then overwrite in place — an fdatasync with no metadata to
+  // commit. Off: plain appending segments (still v2). docs/audit.md "Preallocated segments".
+  bool preallocate_segments = true;
   // Start even when the log does not verify (beyond a torn tail): the damaged segment is copied aside, cut at the
   // first bad frame, later segments are renamed aside (*.damaged-<ms>), and a lifecycle record says so.
   bool accept_damaged = false;

@@ -13,10 +13,14 @@
 #include "audit/detail/format.h"
 #include "audit/detail/log_reader.h"
 #include "audit/detail/recovery.h"
+#include "audit/detail/segment_preparer.h"
 #include "audit/detail/segment_writer.h"
 #include "audit/detail/signing_key.h"
 
 namespace bulkhead::audit {
+namespace {
+constexpr std::uint64_t kFirstPreparedBytes = 1u << 20;  // then doubling up to segment_max_bytes
+}  // namespace
 
 struct AuditLog::Impl {
   struct Pending {
@@ -41,6 +45,7 @@ struct AuditLog::Impl {
   std::vector<std::uint8_t> next_checkpoint;  // a signed checkpoint frame for the start of the next batch
   std::chrono::steady_clock::time_point last_checkpoint_at;
   std::vector<std::uint8_t> buffer;
+  std::unique_ptr<detail::SegmentPreparer> preparer;  // null when preallocate_segments is off
 
   // Shared; guarded by mutex.
   mutable std::mutex mutex;
@@ -90,17 +95,37 @@ struct AuditLog::Impl {
     last_checkpoint_at = clock.steady_now();
   }
 
+  // Starts a new segment before a batch of `bytes` starting at record `first_seq` when the current one is full:
+  // a prepared (preallocated) one as soon as the batch no longer fits into the current one's preallocated room (a
+  // plain segment has none), else a plain one once segment_max_bytes is reached. Without either, the batch is
+  // appended past the preallocated room.
+  core::Result<void> roll_over_if_needed(std::uint64_t first_seq, std::size_t bytes) {
+    const std::uint64_t size = segment->size();
+    const bool fits = size + bytes <= segment->capacity();
+    std::optional<detail::SegmentWriter> next;
+    if (preparer && size > detail::kSegmentHeaderBytes && (!fits || size >= options.segment_max_bytes)) {
+      if (auto prepared = preparer->take()) {
+        auto adopted = detail::SegmentWriter::adopt(options.dir, first_seq, std::move(*prepared));
+        if (!adopted) return std::unexpected(adopted.error());
+        next.emplace(std::move(*adopted));
+      }
+    }
+    if (!next && size >= options.segment_max_bytes) {
+      auto created = detail::SegmentWriter::create(options.dir, first_seq);
+      if (!created) return std::unexpected(created.error());
+      next.emplace(std::move(*created));
+    }
+    if (!next) return {};
+    segment = std::move(next);
+    std::lock_guard lock(mutex);
+    ++stats.segments_created;
+    return {};
+  }
+
   // Writes one batch and fdatasyncs once. The batch starts with the checkpoint signed after the previous batch (if
   // any: it covers exactly the records before this batch) and, when forced (checkpoint(), close), ends with one
   // covering this batch too.
   core::Result<void> write_batch(const std::vector<Pending>& batch, bool force_checkpoint) {
-    if (!batch.empty() && segment->size() >= options.segment_max_bytes) {
-      auto next = detail::SegmentWriter::create(options.dir, batch.front().seq);
-      if (!next) return std::unexpected(next.error());
-      segment = std::move(*next);
-      std::lock_guard lock(mutex);
-      ++stats.segments_created;
-    }
     buffer.clear();
     bool with_checkpoint = !next_checkpoint.empty();
     if (with_checkpoint) buffer.swap(next_checkpoint);
@@ -115,6 +140,9 @@ struct AuditLog::Impl {
       with_checkpoint = true;
     }
     if (buffer.empty()) return {};
+    if (!batch.empty()) {
+      if (auto ok = roll_over_if_needed(batch.front().seq, buffer.size()); !ok) return ok;
+    }
     if (auto ok = segment->append(buffer); !ok) return ok;
     const auto sync_started = std::chrono::steady_clock::now();
     if (auto ok = segment->sync(); !ok) return ok;
@@ -266,6 +294,7 @@ core::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& optio
     if (ec) return core::fail(core::Reason::audit_unavailable, "cannot publish " + published.string());
   }
 
+  detail::remove_prepared_files(options.dir);  // left by a crash while preparing; never part of the log
   auto recovered = detail::recover(options, key->public_key(), clock);
   if (!recovered) return std::unexpected(recovered.error());
 
@@ -280,6 +309,9 @@ core::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& optio
   impl->durable_records.store(recovered->next_seq);
   impl->signed_size = recovered->checkpointed;
   impl->durable_checkpoint = recovered->checkpointed;
+  if (options.preallocate_segments) {
+    impl->preparer = std::make_unique<detail::SegmentPreparer>(options.dir, kFirstPreparedBytes, options.segment_max_bytes);
+  }
   Impl* raw = impl.get();
   std::unique_ptr<AuditLog> log(new AuditLog(std::move(impl)));
   raw->thread = std::thread([raw] { raw->run(); });

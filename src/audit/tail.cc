@@ -67,7 +67,7 @@ class Follower {
     if (!bytes) return std::unexpected(bytes.error());
     detail::LogVerifier verifier = closed_;
     const detail::SegmentScan scan = verifier.feed_segment(open.name, *bytes, hooks);
-    if (scan.finding && !scan.torn_tail) return std::unexpected(stopped_at(*scan.finding));
+    if (scan.finding && !scan.live_edge) return std::unexpected(stopped_at(*scan.finding));
     last_seen_ = seen;
     return {};
   }

@@ -29,7 +29,7 @@ core::Result<VerifyReport> verify(const std::filesystem::path& dir, const Verify
   report.checkpoints = verifier.checkpoints();
   report.signed_records = verifier.last_checkpoint() ? verifier.last_checkpoint()->tree_size : 0;
   // A live log: the writer may be mid-append, so a torn last frame of the last segment is its current end.
-  const bool live_tail = options.allow_unsigned_tail && scan->finding && scan->bad.torn_tail &&
+  const bool live_tail = options.allow_unsigned_tail && scan->finding && scan->bad.live_edge &&
                          scan->bad_segment + 1 == scan->segments.size();
   if (scan->finding && !live_tail) {
     report.failure = scan->finding;

@@ -37,7 +37,7 @@ TEST(Format, SegmentHeaderLayout) {
   const std::vector<std::uint8_t> header = encode_segment_header(0x0102030405060708ull);
   ASSERT_EQ(header.size(), kSegmentHeaderBytes);
   EXPECT_EQ(std::string(header.begin(), header.begin() + 8), "BHAUDSEG");
-  EXPECT_EQ(header[8], 1);  // version byte
+  EXPECT_EQ(header[8], 2);  // version byte
   for (int i = 9; i < 16; ++i) EXPECT_EQ(header[i], 0);
   EXPECT_EQ(get_le64(header.data() + 16), 0x0102030405060708ull);
   EXPECT_EQ(header[16], 0x08);  // little-endian
@@ -125,6 +125,12 @@ TEST(Format, WriteFuzzCorpusWhenAsked) {
   write_bytes(out / "segment-torn", torn);
   std::vector<std::uint8_t> header_only(seg_input.begin(), seg_input.begin() + 1 + kSegmentHeaderBytes);
   write_bytes(out / "segment-header", header_only);
+  std::vector<std::uint8_t> preallocated = seg_input;  // version 2: zero-filled tail after the frames
+  preallocated.insert(preallocated.end(), 512, 0);
+  write_bytes(out / "segment-preallocated", preallocated);
+  std::vector<std::uint8_t> hole = preallocated;  // data after the end marker
+  hole[hole.size() - 100] = 0x01;
+  write_bytes(out / "segment-hole", hole);
   const std::string payload = encode_record(sample_record("a", 1));
   write_bytes(out / "payload", prepend(1, core::as_bytes(payload)));
 }

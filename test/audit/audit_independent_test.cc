@@ -27,6 +27,7 @@ class Independent : public ::testing::Test {
     AuditOptions o = options_for(log_dir(), dir_ / "key.pem");
     o.checkpoint_every_records = 9;
     o.segment_max_bytes = 4096;  // several segments
+    o.preallocate_segments = true;  // zero-filled tails (format v2) for the independent reader
     core::SystemClock clock;
     auto log = AuditLog::open(o, clock);
     ASSERT_TRUE(log);
@@ -109,12 +110,21 @@ TEST_F(Independent, ChecksTheWholeLogAndFindsTampering) {
   CommandResult r = node("log " + quoted(log_dir()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("OK: 45 records"), std::string::npos) << r.output;
-  const fs::path first = only_segment(log_dir());
-  std::vector<std::uint8_t> bytes = read_bytes(first);
-  const auto frames = list_frames(bytes);
-  bytes[frames[2].offset + 60] ^= 1;
-  fix_crc(bytes, frames[2].offset);
-  write_bytes(first, bytes);
+  // Alter record 2 (whichever segment holds it: the writer switches to preallocated segments early) and fix its
+  // CRC: record 3's prev_hash no longer matches.
+  bool altered = false;
+  for (const auto& entry : fs::directory_iterator(log_dir())) {
+    if (!entry.path().filename().string().starts_with("segment-")) continue;
+    std::vector<std::uint8_t> bytes = read_bytes(entry.path());
+    for (const FrameAt& frame : list_frames(bytes)) {
+      if (frame.type != detail::kRecordType || frame.seq_or_size != 2) continue;
+      bytes[frame.offset + 60] ^= 1;
+      fix_crc(bytes, frame.offset);
+      write_bytes(entry.path(), bytes);
+      altered = true;
+    }
+  }
+  ASSERT_TRUE(altered);
   r = node("log " + quoted(log_dir()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("hash chain broken at seq 3"), std::string::npos) << r.output;

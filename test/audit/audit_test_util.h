@@ -75,6 +75,9 @@ inline AuditOptions options_for(const fs::path& dir, const fs::path& key) {
   o.signing_key_file = key;
   o.checkpoint_every_records = 5;
   o.checkpoint_every_ms = std::chrono::milliseconds(0);
+  // Plain segments: the file-surgery tests expect frames up to the end of file (segment-0 only). The preallocated
+  // layout is tested where it matters (audit_prealloc_test, the crash test, the independent verifier).
+  o.preallocate_segments = false;
   return o;
 }
 

@@ -270,14 +270,14 @@ TEST_F(VerifyTest, ReplacedPublishedKeyIsCaughtByAPinnedKey) {
 }
 
 TEST_F(VerifyTest, UnsupportedVersionByte) {
-  bytes_[8] = 2;
+  bytes_[8] = 3;
   // Keep the header CRC valid so the version check itself is what fails.
   const std::uint32_t crc = detail::crc32c({bytes_.data(), 24});
   for (int i = 0; i < 4; ++i) bytes_[24 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
   write_bytes(segment(), bytes_);
   const VerifyFinding f = expect_failure();
   EXPECT_EQ(f.problem, Problem::bad_segment_header);
-  EXPECT_NE(f.message.find("unsupported format version byte 2"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("unsupported format version byte 3"), std::string::npos) << f.message;
 }
 
 TEST_F(VerifyTest, MissingDirOrKeyIsAnError) {

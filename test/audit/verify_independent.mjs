@@ -154,10 +154,16 @@ function verifyLog(dir, args) {
     const b = readFileSync(join(dir, name));
     if (b.length < 28) fail(`${name}: truncated header`);
     if (b.subarray(0, 8).toString('latin1') !== 'BHAUDSEG' || crc32c(b.subarray(0, 24)) !== b.readUInt32LE(24)) fail(`${name}: bad header`);
-    if (b[8] !== 1) fail(`${name}: version ${b[8]}`);
+    if (b[8] !== 1 && b[8] !== 2) fail(`${name}: version ${b[8]}`);
+    // Version 2: a length of 0 (or fewer than 8 bytes left) ends the frames; everything after must be zero bytes.
+    const zeroTail = (from) => b.subarray(from).every((x) => x === 0);
     if (b.readBigUInt64LE(16) !== nextSeq) fail(`${name}: starts at ${b.readBigUInt64LE(16)}, expected ${nextSeq}`);
     let pos = 28;
     while (pos < b.length) {
+      if (b[8] === 2 && (b.length - pos < 8 || b.readUInt32LE(pos) === 0)) {
+        if (!zeroTail(pos)) fail(`${name}@${pos}: non-zero bytes after the end-of-data marker`);
+        break;
+      }
       if (b.length - pos < 8) fail(`${name}@${pos}: truncated frame header`);
       const len = b.readUInt32LE(pos);
       if (len === 0 || len > 41 + (1 << 20)) fail(`${name}@${pos}: bad length ${len}`);

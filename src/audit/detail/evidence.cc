@@ -17,7 +17,7 @@ core::Result<VerifiedLog> load_verified(const std::filesystem::path& dir, const 
   LogVerifier verifier(*key, /*check_payloads=*/true, /*keep_leaf_hashes=*/true);
   auto scan = scan_directory(dir, verifier, hooks);
   if (!scan) return std::unexpected(scan.error());
-  const bool live_tail = options.allow_unsigned_tail && scan->finding && scan->bad.torn_tail &&
+  const bool live_tail = options.allow_unsigned_tail && scan->finding && scan->bad.live_edge &&
                          scan->bad_segment + 1 == scan->segments.size();  // a writer mid-append (see verify())
   if (scan->finding && !live_tail) {
     return core::fail(core::Reason::audit_unavailable,

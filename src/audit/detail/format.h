@@ -16,7 +16,8 @@
 namespace bulkhead::audit::detail {
 
 inline constexpr std::array<std::uint8_t, 8> kSegmentMagic = {'B', 'H', 'A', 'U', 'D', 'S', 'E', 'G'};
-inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::uint8_t kFormatVersion = 2;    // written; v2 segments may end in a zero-filled preallocated tail
+inline constexpr std::uint8_t kFormatVersionV1 = 1;  // still read (no preallocated tail: frames run to end of file)
 inline constexpr std::size_t kSegmentHeaderBytes = 28;  // magic 8, version 1, reserved 7, first_seq 8, crc 4
 inline constexpr std::size_t kFrameHeaderBytes = 8;     // body length 4, crc32c 4
 inline constexpr std::uint8_t kRecordType = 0x01;
@@ -30,6 +31,9 @@ inline constexpr std::string_view kSignaturePrefix = "bulkhead-audit-checkpoint-
 inline constexpr std::string_view kPublicKeyFileName = "public-key.pem";
 inline constexpr std::string_view kSegmentPrefix = "segment-";
 inline constexpr std::string_view kSegmentSuffix = ".log";
+// Zero-filled files prepared ahead of time (SegmentPreparer) become segments by rename; not part of the log.
+inline constexpr std::string_view kPreparedPrefix = "preallocated-";
+inline constexpr std::string_view kPreparedSuffix = ".tmp";
 
 void put_le32(std::uint32_t value, std::vector<std::uint8_t>& out);
 void put_le64(std::uint64_t value, std::vector<std::uint8_t>& out);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 
 #include "audit/detail/crc32c.h"
@@ -11,7 +12,8 @@ namespace bulkhead::audit::detail {
 namespace {
 
 bool all_zero(std::span<const std::uint8_t> bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
+  // bytes[0] == 0 and every byte equals its successor (memcmp runs word-wide over a 64 MiB preallocated tail).
+  return bytes.empty() || (bytes[0] == 0 && std::memcmp(bytes.data(), bytes.data() + 1, bytes.size() - 1) == 0);
 }
 
 VerifyFinding make_finding(Problem problem, std::string_view segment, std::uint64_t offset,
@@ -138,11 +140,16 @@ std::optional<VerifyFinding> LogVerifier::check_checkpoint(std::span<const std::
 SegmentScan LogVerifier::feed_segment(std::string_view name, std::span<const std::uint8_t> bytes,
                                       const ScanHooks& hooks) {
   SegmentScan scan;
-  auto fail = [&](VerifyFinding finding, std::uint64_t offset, bool torn) {
+  auto fail = [&](VerifyFinding finding, std::uint64_t offset, bool torn, bool live_edge = false) {
     finding.segment = std::string(name);
     finding.offset = offset;
     scan.finding = std::move(finding);
     scan.torn_tail = torn;
+    scan.live_edge = torn || live_edge;
+    scan.data_end = bytes.size();
+    if (bytes.size() >= kSegmentHeaderBytes && bytes[8] == kFormatVersion) {
+      while (scan.data_end > offset && bytes[scan.data_end - 1] == 0) --scan.data_end;
+    }
     return scan;
   };
   if (bytes.size() < kSegmentHeaderBytes) {
@@ -157,12 +164,14 @@ SegmentScan LogVerifier::feed_segment(std::string_view name, std::span<const std
                              "segment header damaged (bad magic or header CRC32C)"),
                 0, false);
   }
-  if (bytes[8] != kFormatVersion) {
+  if (bytes[8] != kFormatVersion && bytes[8] != kFormatVersionV1) {
     return fail(make_finding(Problem::bad_segment_header, name, 0, std::nullopt,
-                             fmt::format("unsupported format version byte {} (this build reads {})", bytes[8],
-                                         kFormatVersion)),
+                             fmt::format("unsupported format version byte {} (this build reads {} and {})", bytes[8],
+                                         kFormatVersionV1, kFormatVersion)),
                 0, false);
   }
+  // v2: a frame length of 0 ends the data; the rest of the file (the preallocated tail) must be zero bytes.
+  const bool v2 = bytes[8] == kFormatVersion;
   const std::uint64_t first_seq = get_le64(bytes.data() + 16);
   if (first_seq != next_seq_) {
     return fail(make_finding(Problem::segment_sequence, name, 0, first_seq,
@@ -176,6 +185,10 @@ SegmentScan LogVerifier::feed_segment(std::string_view name, std::span<const std
   scan.valid_bytes = pos;
   while (pos < bytes.size()) {
     const std::size_t remaining = bytes.size() - pos;
+    // v2 clean end: fewer than 8 bytes left or a length of 0, and nothing but zero bytes from here.
+    if (v2 && (remaining < kFrameHeaderBytes || get_le32(bytes.data() + pos) == 0) && all_zero(bytes.subspan(pos))) {
+      return scan;
+    }
     if (remaining < kFrameHeaderBytes) {
       return fail(make_finding(Problem::truncated_frame, name, 0, next_seq_,
                                fmt::format("truncated frame header at end of segment ({} bytes; torn tail or "
@@ -185,6 +198,15 @@ SegmentScan LogVerifier::feed_segment(std::string_view name, std::span<const std
     }
     const std::uint32_t length = get_le32(bytes.data() + pos);
     const std::uint32_t stored_crc = get_le32(bytes.data() + pos + 4);
+    if (length == 0 && v2) {
+      // Not all zero after the marker (checked above): a hole (a page the writer had not filled when a live
+      // reader read it, or a page lost in a power cut while later ones reached the disk) or bytes written into
+      // the preallocated tail.
+      return fail(make_finding(Problem::bad_frame, name, 0, next_seq_,
+                               "non-zero bytes after the end-of-data marker (a frame length of 0) in the "
+                               "preallocated tail"),
+                  pos, false, /*live_edge=*/true);
+    }
     if (length == 0) {
       const bool zero_tail = all_zero(bytes.subspan(pos));
       return fail(make_finding(zero_tail ? Problem::truncated_frame : Problem::bad_frame, name, 0, next_seq_,
@@ -206,7 +228,9 @@ SegmentScan LogVerifier::feed_segment(std::string_view name, std::span<const std
     }
     const std::span<const std::uint8_t> body = bytes.subspan(pos + kFrameHeaderBytes, length);
     const std::uint32_t crc = crc32c_extend(crc32c(bytes.subspan(pos, 4)), body);
-    const bool last_frame = pos + kFrameHeaderBytes + length == bytes.size();
+    // The last frame: nothing but (v2) the zero-filled preallocated tail follows it.
+    const std::size_t frame_end = pos + kFrameHeaderBytes + length;
+    const bool last_frame = frame_end == bytes.size() || (v2 && all_zero(bytes.subspan(frame_end)));
     if (crc != stored_crc) {
       const std::optional<std::uint64_t> seq =
           body[0] == kRecordType && body.size() >= 9 ? std::optional(get_le64(body.data() + 1)) : std::nullopt;

@@ -51,6 +51,12 @@ struct SegmentScan {
   std::size_t valid_bytes = 0;            // prefix of the segment made of good frames (0 when the header is bad)
   std::optional<VerifyFinding> finding;
   bool torn_tail = false;                 // the finding looks like an interrupted append at the end of the file
+  // torn_tail, or (v2) the end-of-data marker followed by more data: what a reader racing the writer sees when
+  // it read a page before the writer filled it and a later page after. Live readers (tail, verify
+  // --allow-unsigned-tail) stop there quietly; recovery treats it as damage (see docs/formats/audit.md).
+  bool live_edge = false;
+  // With a finding: the end of the segment's non-zero bytes (v1: the file size; v2: before the zero tail).
+  std::size_t data_end = 0;
 };
 
 class LogVerifier {

@@ -21,8 +21,9 @@ core::Result<RecoveredLog> recover(const AuditOptions& options, const PublicKey&
     const std::uint64_t file_size = std::filesystem::file_size(bad.path, ec);
     if (ec) return core::fail(core::Reason::audit_unavailable, "cannot stat " + bad.path.string());
     const std::uint64_t valid = scan->bad.valid_bytes;
+    const bool in_place = scan->bad.data_end < file_size && valid >= kSegmentHeaderBytes;  // v2 zero tail
     if (scan->bad.torn_tail && is_last) {
-      out.report.truncated_bytes = file_size - valid;
+      out.report.truncated_bytes = scan->bad.data_end - valid;
       out.report.truncated_segment = bad.name;
     } else if (options.accept_damaged) {
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
@@ -53,6 +54,10 @@ core::Result<RecoveredLog> recover(const AuditOptions& options, const PublicKey&
       if (ec) return core::fail(core::Reason::audit_unavailable, "cannot remove " + bad.path.string());
       segments.pop_back();
       last_valid_bytes = segments.empty() ? 0 : std::filesystem::file_size(segments.back().path, ec);
+    } else if (in_place) {
+      // A preallocated (v2) segment: zero the cut bytes, so its tail stays preallocated and all zero.
+      if (auto ok = zero_file_range(bad.path, valid, scan->bad.data_end); !ok) return std::unexpected(ok.error());
+      last_valid_bytes = valid;
     } else {
       if (auto ok = truncate_file(bad.path, valid); !ok) return std::unexpected(ok.error());
       last_valid_bytes = valid;
