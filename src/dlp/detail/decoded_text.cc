@@ -48,10 +48,12 @@ char* put_utf8(char* o, std::uint32_t cp) noexcept {
 // string). Returns the position after the closing quote, or nullptr when malformed; `o` ends after the output.
 // Strings in tool results are long and escape-heavy (JSON inside text: an escape every few bytes), so the loop
 // copies a block, finds the first '"' or '\\' in it (SSE2, the x86-64 baseline) and handles only that byte.
-const char* decode_one(std::string_view json, const char* p, char*& o, bool& escaped) noexcept {
+const char* decode_one(std::string_view json, const char* p, char*& out, bool& escaped_out) noexcept {
+  // Locals, not the references: a char store may alias them, which would reload them after every byte written.
   const char* base = json.data();
   const char* end = base + json.size();
-  escaped = false;
+  char* o = out;
+  bool escaped = false;
   for (;;) {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"');
@@ -77,7 +79,11 @@ const char* decode_one(std::string_view json, const char* p, char*& o, bool& esc
     while (p < end && *p != '"' && *p != '\\') *o++ = *p++;
 #endif
     if (p == end) return nullptr;
-    if (*p == '"') return p + 1;
+    if (*p == '"') {
+      out = o;
+      escaped_out = escaped;
+      return p + 1;
+    }
     escaped = true;
     if (p + 1 >= end) return nullptr;
     switch (p[1]) {
