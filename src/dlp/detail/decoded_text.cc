@@ -43,82 +43,111 @@ char* put_utf8(char* o, std::uint32_t cp) noexcept {
   return o;
 }
 
-// Decodes the string whose content starts at `p` (after its opening quote) to `o`, which has room for the
+// Decodes the escape whose backslash is at `p` to `o`; returns the position after it, or nullptr when malformed.
+inline const char* decode_escape(std::string_view json, const char* p, char*& o) noexcept {
+  const char* base = json.data();
+  if (p + 1 >= base + json.size()) return nullptr;
+  switch (p[1]) {
+    case '"': *o++ = '"'; return p + 2;
+    case '\\': *o++ = '\\'; return p + 2;
+    case '/': *o++ = '/'; return p + 2;
+    case 'b': *o++ = '\b'; return p + 2;
+    case 'f': *o++ = '\f'; return p + 2;
+    case 'n': *o++ = '\n'; return p + 2;
+    case 'r': *o++ = '\r'; return p + 2;
+    case 't': *o++ = '\t'; return p + 2;
+    case 'u': {
+      std::size_t at = static_cast<std::size_t>(p - base) + 2;
+      std::uint32_t cp = 0;
+      if (!read_hex4(json, at, cp)) return nullptr;
+      at += 4;
+      if (cp >= 0xd800 && cp <= 0xdbff) {
+        std::uint32_t low = 0;
+        if (at + 1 < json.size() && json[at] == '\\' && json[at + 1] == 'u' && read_hex4(json, at + 2, low) &&
+            low >= 0xdc00 && low <= 0xdfff) {
+          at += 6;
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        } else {
+          cp = 0xfffd;  // lone surrogate: what a lenient client shows
+        }
+      } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+        cp = 0xfffd;
+      }
+      o = put_utf8(o, cp);
+      return base + at;
+    }
+    default: return nullptr;
+  }
+}
+
+// Decodes the string whose content starts at `p` (after its opening quote) to `out`, which has room for the
 // decoded bytes plus 16 (whole 16-byte blocks are stored before it is known how many of them belong to the
-// string). Returns the position after the closing quote, or nullptr when malformed; `o` ends after the output.
-// Strings in tool results are long and escape-heavy (JSON inside text: an escape every few bytes), so the loop
-// copies a block, finds the first '"' or '\\' in it (SSE2, the x86-64 baseline) and handles only that byte.
+// string). Returns the position after the closing quote, or nullptr when malformed; `out` ends after the output.
+// Strings in tool results are long and escape-heavy (JSON inside text: an escape every few bytes). The input is
+// read in 16-byte blocks at a fixed stride (SSE2, the x86-64 baseline) and each block's '"'/'\\' bits are worked
+// off one by one, so where the next block is read never waits for the escapes of this one.
 const char* decode_one(std::string_view json, const char* p, char*& out, bool& escaped_out) noexcept {
   // Locals, not the references: a char store may alias them, which would reload them after every byte written.
-  const char* base = json.data();
-  const char* end = base + json.size();
+  const char* end = json.data() + json.size();
   char* o = out;
   bool escaped = false;
-  for (;;) {
+  const char* cur = p;  // the next byte not yet decoded (≥ p: an escape may reach into the next block)
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i slash = _mm_set1_epi8('\\');
-    for (;;) {
-      if (end - p < 16) {
-        while (p < end && *p != '"' && *p != '\\') *o++ = *p++;
-        break;
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i slash = _mm_set1_epi8('\\');
+  for (; end - p >= 16; p += 16) {
+    if (cur >= p + 16) continue;
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    unsigned mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, slash))));
+    mask &= ~((1u << (cur - p)) - 1u);  // bytes an escape already took
+    while (mask != 0) {
+      const char* special = p + __builtin_ctz(mask);
+      const std::size_t n = static_cast<std::size_t>(special - cur);
+      if (end - cur >= 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(cur)));
+      } else {
+        std::memcpy(o, cur, n);
       }
-      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), chunk);
-      const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, slash)));
-      if (mask != 0) {
-        const int k = __builtin_ctz(static_cast<unsigned>(mask));
-        p += k;
-        o += k;
-        break;
+      o += n;
+      if (*special == '"') {
+        out = o;
+        escaped_out = escaped;
+        return special + 1;
       }
-      p += 16;
-      o += 16;
+      escaped = true;
+      cur = decode_escape(json, special, o);
+      if (cur == nullptr) return nullptr;
+      if (cur >= p + 16) {
+        mask = 0;
+      } else {
+        mask &= ~((1u << (cur - p)) - 1u);
+      }
     }
-#else
-    while (p < end && *p != '"' && *p != '\\') *o++ = *p++;
+    if (cur < p + 16) {
+      const std::size_t n = static_cast<std::size_t>(p + 16 - cur);
+      if (end - cur >= 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(cur)));
+      } else {
+        std::memcpy(o, cur, n);
+      }
+      o += n;
+      cur = p + 16;
+    }
+  }
 #endif
-    if (p == end) return nullptr;
-    if (*p == '"') {
+  // The last bytes (fewer than 16), or everything without SSE2.
+  for (;;) {
+    while (cur < end && *cur != '"' && *cur != '\\') *o++ = *cur++;
+    if (cur >= end) return nullptr;
+    if (*cur == '"') {
       out = o;
       escaped_out = escaped;
-      return p + 1;
+      return cur + 1;
     }
     escaped = true;
-    if (p + 1 >= end) return nullptr;
-    switch (p[1]) {
-      case '"': *o++ = '"'; break;
-      case '\\': *o++ = '\\'; break;
-      case '/': *o++ = '/'; break;
-      case 'b': *o++ = '\b'; break;
-      case 'f': *o++ = '\f'; break;
-      case 'n': *o++ = '\n'; break;
-      case 'r': *o++ = '\r'; break;
-      case 't': *o++ = '\t'; break;
-      case 'u': {
-        std::size_t at = static_cast<std::size_t>(p - base) + 2;
-        std::uint32_t cp = 0;
-        if (!read_hex4(json, at, cp)) return nullptr;
-        at += 4;
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-          std::uint32_t low = 0;
-          if (at + 1 < json.size() && json[at] == '\\' && json[at + 1] == 'u' && read_hex4(json, at + 2, low) &&
-              low >= 0xdc00 && low <= 0xdfff) {
-            at += 6;
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-          } else {
-            cp = 0xfffd;  // lone surrogate: what a lenient client shows
-          }
-        } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-          cp = 0xfffd;
-        }
-        o = put_utf8(o, cp);
-        p = base + at;
-        continue;
-      }
-      default: return nullptr;
-    }
-    p += 2;
+    cur = decode_escape(json, cur, o);
+    if (cur == nullptr) return nullptr;
   }
 }
 
