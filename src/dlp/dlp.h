@@ -50,6 +50,9 @@ struct Options {
   Action on_secret = Action::redact;              // a credential (rules::CredentialMatcher)
   bool secrets = true;                            // look for credentials at all
   std::size_t carry_bytes = 256;                  // per field, kept across the events of one stream
+  // Calling tenants for which a database without their own patterns is kept (compiled in the background on a
+  // tenant's first scan; until then the shared database serves it, with the same verdicts). 0: never.
+  std::size_t tenant_databases = 32;
 };
 
 enum class HitKind : std::uint8_t { canary, marker, secret, pattern };
@@ -87,6 +90,10 @@ class Engine {
 
   [[nodiscard]] const Options& options() const noexcept;
   [[nodiscard]] std::size_t pattern_count() const noexcept;  // canaries + markers + custom patterns
+
+  // Compiles the database `tenant`'s scans use (without its own patterns) now instead of in the background after
+  // its first scan. Optional (warm-up, tests, benchmarks); an error leaves the tenant on the shared database.
+  [[nodiscard]] core::Result<void> prepare_tenant(std::string_view tenant) const;
 
   struct Impl;
   explicit Engine(std::unique_ptr<Impl> impl);

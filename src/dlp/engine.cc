@@ -2,6 +2,8 @@
 // without start-of-match), and loads the shared credential rules.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "dlp/detail/engine_impl.h"
 
 namespace bulkhead::dlp {
@@ -76,6 +78,13 @@ Engine::~Engine() = default;
 const Options& Engine::options() const noexcept { return impl_->options; }
 std::size_t Engine::pattern_count() const noexcept { return impl_->patterns.size(); }
 
+core::Result<void> Engine::prepare_tenant(std::string_view tenant) const {
+  if (!impl_->tenant_databases || !impl_->tenant_databases->owns_patterns(tenant)) return {};
+  auto database = impl_->tenant_databases->prepare(tenant);
+  if (!database) return std::unexpected(database.error());
+  return {};
+}
+
 core::Result<std::shared_ptr<const Engine>> Engine::create(Options options) {
   auto impl = std::make_unique<Impl>();
   std::vector<std::string> expressions;
@@ -105,6 +114,13 @@ core::Result<std::shared_ptr<const Engine>> Engine::create(Options options) {
     auto som = compile(expressions, impl->patterns, true);
     if (!som) return std::unexpected(som.error());
     impl->som_db = *som;
+    std::vector<std::string> owners;
+    for (const PatternInfo& info : impl->patterns) owners.push_back(info.owner);
+    const bool owned = std::any_of(owners.begin(), owners.end(), [](const std::string& o) { return !o.empty(); });
+    if (options.tenant_databases > 0 && owned) {
+      impl->tenant_databases = std::make_unique<detail::TenantDatabases>(
+          std::move(expressions), std::move(owners), HS_FLAG_SINGLEMATCH, options.tenant_databases);
+    }
   }
   if (options.secrets) {
     auto matcher = rules::CredentialMatcher::create();

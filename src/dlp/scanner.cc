@@ -5,6 +5,7 @@
 
 #include "dlp/detail/decoded_text.h"
 #include "dlp/detail/engine_impl.h"
+#include "dlp/detail/tenant_databases.h"
 #include "json/json.h"
 
 namespace bulkhead::dlp {
@@ -25,6 +26,13 @@ struct Mask {
 constexpr std::size_t kMaxMatches = 1u << 16;
 constexpr std::size_t kMaxStreamFields = 256;
 constexpr std::size_t kMaxFieldName = 64;
+
+// Own data only labels the task, and every own pattern gives the same label: the first match is all it takes.
+int first(unsigned int id, unsigned long long from, unsigned long long to, unsigned int /*flags*/, void* context) {
+  auto& matches = *static_cast<std::vector<Match>*>(context);
+  matches.push_back({id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+  return 1;
+}
 
 int collect(unsigned int id, unsigned long long from, unsigned long long to, unsigned int /*flags*/, void* context) {
   auto& matches = *static_cast<std::vector<Match>*>(context);
@@ -52,16 +60,34 @@ struct Scanner::State {
   std::vector<Match> matches;
   std::vector<Mask> masks;
   std::string combined;
+  std::vector<std::uint64_t> scratch_serials;  // tenant databases the scratch has been grown for
   ~State() { hs_free_scratch(scratch); }
 
-  // Runs `db` over `text`; false on a Hyperscan error (a terminated scan is a full one: kMaxMatches is plenty).
-  bool run(const hs_database_t* db, std::string_view text) {
+  // Runs `db` over `text`; false on a Hyperscan error (a terminated scan is a full one: kMaxMatches is plenty,
+  // and `first` stops on purpose).
+  bool run(const hs_database_t* db, std::string_view text, match_event_handler on_match = collect) {
     matches.clear();
     if (db == nullptr || text.empty()) return true;
     if (text.size() > 0xffffffffu) return false;
     const hs_error_t status =
-        hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, collect, &matches);
+        hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, on_match, &matches);
     return status == HS_SUCCESS || status == HS_SCAN_TERMINATED;
+  }
+
+  // The tenant's own database pair when ready (null: use the shared database), with scratch space for it.
+  detail::TenantDatabasePtr tenant_database(std::string_view tenant) {
+    const Engine::Impl& impl = engine->impl();
+    if (!impl.tenant_databases || tenant.empty()) return nullptr;
+    detail::TenantDatabasePtr database = impl.tenant_databases->find(tenant);
+    if (!database) return nullptr;
+    if (std::find(scratch_serials.begin(), scratch_serials.end(), database->serial) == scratch_serials.end()) {
+      for (const hs_database_t* db : {database->others, database->own}) {
+        if (db != nullptr && hs_alloc_scratch(db, &scratch) != HS_SUCCESS) return nullptr;  // the shared one fits
+      }
+      if (scratch_serials.size() >= 256) scratch_serials.clear();
+      scratch_serials.push_back(database->serial);
+    }
+    return database;
   }
 
   Action action_for(const PatternInfo& info) const {
@@ -201,9 +227,17 @@ core::Result<Verdict> Scanner::scan_json(std::string_view json_text, std::string
   s.masks.clear();
   const std::string_view text = s.decoded.text;
   if (impl.db != nullptr) {
-    if (!s.run(impl.db, text)) return core::fail(core::Reason::internal_error, "DLP scan failed");
     bool need_starts = false;
-    for (const Match& m : s.matches) need_starts = s.judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+    if (const detail::TenantDatabasePtr own = s.tenant_database(tenant)) {
+      // Other tenants' data and custom patterns without the caller's patterns, then whether its own data is there.
+      if (!s.run(own->others, text)) return core::fail(core::Reason::internal_error, "DLP scan failed");
+      for (const Match& m : s.matches) need_starts = s.judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+      if (!s.run(own->own, text, first)) return core::fail(core::Reason::internal_error, "DLP scan failed");
+      for (const Match& m : s.matches) need_starts = s.judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+    } else {
+      if (!s.run(impl.db, text)) return core::fail(core::Reason::internal_error, "DLP scan failed");
+      for (const Match& m : s.matches) need_starts = s.judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+    }
     if (need_starts) {
       if (!s.run(impl.som_db, text)) return core::fail(core::Reason::internal_error, "DLP scan failed");
       for (const Match& m : s.matches) {

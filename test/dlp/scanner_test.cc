@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "dlp/dlp.h"
 #include "json/json.h"
 
@@ -167,6 +171,109 @@ TEST(Scanner, OrdinaryResponsesAreClean) {
     ASSERT_TRUE(v);
     EXPECT_TRUE(v->hits.empty()) << text << " hit " << v->hits[0].rule_id;
   }
+}
+
+// With the caller's own database ready (others' patterns without the caller's, plus its own alone), every verdict
+// must equal the shared database's: same hits in the same order, same action, labels and masked text.
+Scanner prepared_scanner(Options options, std::string_view tenant) {
+  auto engine = Engine::create(std::move(options));
+  EXPECT_TRUE(engine) << engine.error().message;
+  EXPECT_TRUE((*engine)->prepare_tenant(tenant));
+  auto scanner = Scanner::create(*engine);
+  EXPECT_TRUE(scanner);
+  return std::move(*scanner);
+}
+
+void expect_same(const Verdict& a, const Verdict& b, std::string_view text) {
+  ASSERT_EQ(a.hits.size(), b.hits.size()) << text;
+  for (std::size_t i = 0; i < a.hits.size(); ++i) EXPECT_EQ(a.hits[i].rule_id, b.hits[i].rule_id) << text;
+  EXPECT_EQ(a.action, b.action) << text;
+  EXPECT_EQ(a.labels, b.labels) << text;
+  EXPECT_EQ(a.redacted, b.redacted) << text;
+}
+
+TEST(TenantDatabase, VerdictsEqualTheSharedDatabase) {
+  for (Action on_marker : {Action::block, Action::redact, Action::log}) {
+    Options options = two_tenants();
+    options.on_other_tenant_marker = on_marker;
+    Options shared_options = options;
+    shared_options.tenant_databases = 0;
+    Scanner shared = scanner_for(std::move(shared_options));
+    Scanner own = prepared_scanner(options, "acme");
+    Scanner warming = scanner_for(options);  // its first scans run before the background compile is done
+    for (const std::string& text : std::vector<std::string>{
+             R"({"text":"customer acme-001"})",
+             R"({"text":"acme-001globex-042"})",
+             R"({"text":"globex-042acme-001"})",
+             R"({"text":"acme-001 ACME-CANARY-7f3a acme-002"})",
+             R"({"text":"\u0061cme-001 and \u0067lobex-042"})",
+             R"({"a":"acme-001","b":"GLOBEX-CANARY-19c2","c":"ssn 123-45-6789 project-nightjar"})",
+             R"({"text":"key )" + kToken + R"( for acme-123"})",
+             R"({"blob":"cmVjb3JkIGdsb2JleC0wNDI="})",
+             R"({"acme-001":"globex-042"})",
+             R"({"text":"nothing here"})",
+             R"([])",
+         }) {
+      auto a = shared.scan_json(text, "acme");
+      auto b = own.scan_json(text, "acme");
+      auto c = warming.scan_json(text, "acme");
+      ASSERT_TRUE(a && b && c) << text;
+      expect_same(*a, *b, text);
+      expect_same(*a, *c, text);
+      // globex's view of the same text: its database was never prepared (the shared one serves it).
+      auto g1 = shared.scan_json(text, "globex");
+      auto g2 = own.scan_json(text, "globex");
+      ASSERT_TRUE(g1 && g2) << text;
+      expect_same(*g1, *g2, text);
+    }
+  }
+}
+
+TEST(TenantDatabase, OwnMarkerStillLabelsAndAdjacentOtherMarkerBlocks) {
+  Scanner s = prepared_scanner(two_tenants(), "acme");
+  auto v = s.scan_json(R"({"text":"acme-001 acme-002 ACME-CANARY-7f3a"})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->hits.empty());
+  EXPECT_EQ(v->labels, (std::set<std::string>{"tenant:acme"}));
+  for (std::string_view text : {R"({"text":"acme-001globex-042"})", R"({"text":"globex-042acme-001"})",
+                                R"({"text":"acme-globex-042"})", R"({"text":"GLOBEX-CANARY-19c2acme-001"})"}) {
+    v = s.scan_json(text, "acme");
+    ASSERT_TRUE(v) << text;
+    EXPECT_TRUE(v->blocked()) << text;
+    EXPECT_TRUE(v->labels.contains("tenant:globex")) << text;
+  }
+  // The same text for globex: acme's marker blocks, globex's own is a label.
+  v = s.scan_json(R"({"text":"acme-001globex-042"})", "globex");
+  ASSERT_TRUE(v);
+  ASSERT_EQ(v->hits.size(), 1u);
+  EXPECT_EQ(v->hits[0].rule_id, "marker:acme:0");
+  EXPECT_TRUE(v->labels.contains("tenant:globex"));
+}
+
+TEST(TenantDatabase, CallerWithoutPatternsAndSingleTenant) {
+  // A caller that owns nothing uses the shared database; a tenant alone (no other patterns) has no "others" pass.
+  Options options;
+  options.tenants.push_back({"acme", {}, {R"(acme-\d{3})"}});
+  Scanner s = prepared_scanner(options, "acme");
+  auto v = s.scan_json(R"({"text":"acme-001"})", "acme");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->hits.empty());
+  EXPECT_TRUE(v->labels.contains("tenant:acme"));
+  v = s.scan_json(R"({"text":"acme-001"})", "initech");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->blocked());
+}
+
+TEST(TenantDatabase, StreamCarryStillSeesOwnAndOthers) {
+  Scanner s = prepared_scanner(two_tenants(), "acme");
+  StreamState stream;
+  auto first = s.scan_json(R"({"params":{"data":"part acme-001 glo"}})", "acme", &stream);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->blocked());
+  EXPECT_TRUE(first->labels.contains("tenant:acme"));
+  auto second = s.scan_json(R"({"params":{"data":"bex-042 rest"}})", "acme", &stream);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->blocked());
 }
 
 TEST(Engine, BadRegexNamesTheRule) {

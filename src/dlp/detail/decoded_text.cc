@@ -23,70 +23,131 @@ bool read_hex4(std::string_view json, std::size_t at, std::uint32_t& out) noexce
   return true;
 }
 
-// The first '"' or '\\' in [p, end), or end. SSE2 (x86-64 baseline): 16 bytes per step; strings in tool results
-// are long and escape-heavy (JSON inside text), so this loop is most of the decoder's time.
-const char* find_quote_or_backslash(const char* p, const char* end) noexcept {
+// Writes `cp` as UTF-8 at o; returns the end.
+char* put_utf8(char* o, std::uint32_t cp) noexcept {
+  if (cp < 0x80) {
+    *o++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *o++ = static_cast<char>(0xc0 | (cp >> 6));
+    *o++ = static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    *o++ = static_cast<char>(0xe0 | (cp >> 12));
+    *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *o++ = static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    *o++ = static_cast<char>(0xf0 | (cp >> 18));
+    *o++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *o++ = static_cast<char>(0x80 | (cp & 0x3f));
+  }
+  return o;
+}
+
+// Decodes the escape whose backslash is at `p` to `o`; returns the position after it, or nullptr when malformed.
+inline const char* decode_escape(std::string_view json, const char* p, char*& o) noexcept {
+  const char* base = json.data();
+  if (p + 1 >= base + json.size()) return nullptr;
+  switch (p[1]) {
+    case '"': *o++ = '"'; return p + 2;
+    case '\\': *o++ = '\\'; return p + 2;
+    case '/': *o++ = '/'; return p + 2;
+    case 'b': *o++ = '\b'; return p + 2;
+    case 'f': *o++ = '\f'; return p + 2;
+    case 'n': *o++ = '\n'; return p + 2;
+    case 'r': *o++ = '\r'; return p + 2;
+    case 't': *o++ = '\t'; return p + 2;
+    case 'u': {
+      std::size_t at = static_cast<std::size_t>(p - base) + 2;
+      std::uint32_t cp = 0;
+      if (!read_hex4(json, at, cp)) return nullptr;
+      at += 4;
+      if (cp >= 0xd800 && cp <= 0xdbff) {
+        std::uint32_t low = 0;
+        if (at + 1 < json.size() && json[at] == '\\' && json[at + 1] == 'u' && read_hex4(json, at + 2, low) &&
+            low >= 0xdc00 && low <= 0xdfff) {
+          at += 6;
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        } else {
+          cp = 0xfffd;  // lone surrogate: what a lenient client shows
+        }
+      } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+        cp = 0xfffd;
+      }
+      o = put_utf8(o, cp);
+      return base + at;
+    }
+    default: return nullptr;
+  }
+}
+
+// Decodes the string whose content starts at `p` (after its opening quote) to `out`, which has room for the
+// decoded bytes plus 16 (whole 16-byte blocks are stored before it is known how many of them belong to the
+// string). Returns the position after the closing quote, or nullptr when malformed; `out` ends after the output.
+// Strings in tool results are long and escape-heavy (JSON inside text: an escape every few bytes). The input is
+// read in 16-byte blocks at a fixed stride (SSE2, the x86-64 baseline) and each block's '"'/'\\' bits are worked
+// off one by one, so where the next block is read never waits for the escapes of this one.
+const char* decode_one(std::string_view json, const char* p, char*& out, bool& escaped_out) noexcept {
+  // Locals, not the references: a char store may alias them, which would reload them after every byte written.
+  const char* end = json.data() + json.size();
+  char* o = out;
+  bool escaped = false;
+  const char* cur = p;  // the next byte not yet decoded (≥ p: an escape may reach into the next block)
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i slash = _mm_set1_epi8('\\');
-  while (end - p >= 16) {
+  for (; end - p >= 16; p += 16) {
+    if (cur >= p + 16) continue;
     const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, slash)));
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
+    unsigned mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, slash))));
+    mask &= ~((1u << (cur - p)) - 1u);  // bytes an escape already took
+    while (mask != 0) {
+      const char* special = p + __builtin_ctz(mask);
+      const std::size_t n = static_cast<std::size_t>(special - cur);
+      if (end - cur >= 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(cur)));
+      } else {
+        std::memcpy(o, cur, n);
+      }
+      o += n;
+      if (*special == '"') {
+        out = o;
+        escaped_out = escaped;
+        return special + 1;
+      }
+      escaped = true;
+      cur = decode_escape(json, special, o);
+      if (cur == nullptr) return nullptr;
+      if (cur >= p + 16) {
+        mask = 0;
+      } else {
+        mask &= ~((1u << (cur - p)) - 1u);
+      }
+    }
+    if (cur < p + 16) {
+      const std::size_t n = static_cast<std::size_t>(p + 16 - cur);
+      if (end - cur >= 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(cur)));
+      } else {
+        std::memcpy(o, cur, n);
+      }
+      o += n;
+      cur = p + 16;
+    }
   }
 #endif
-  while (p < end && *p != '"' && *p != '\\') ++p;
-  return p;
-}
-
-// Decodes the string whose opening quote is at json[open] into out; returns the offset after the closing quote,
-// or npos when malformed.
-std::size_t decode_one(std::string_view json, std::size_t open, std::string& out, bool& escaped) {
-  const char* base = json.data();
-  const char* end = base + json.size();
-  const char* p = base + open + 1;
-  escaped = false;
+  // The last bytes (fewer than 16), or everything without SSE2.
   for (;;) {
-    const char* stop = find_quote_or_backslash(p, end);
-    out.append(p, static_cast<std::size_t>(stop - p));
-    if (stop == end) return std::string_view::npos;
-    if (*stop == '"') return static_cast<std::size_t>(stop - base) + 1;
-    escaped = true;
-    if (stop + 1 >= end) return std::string_view::npos;
-    const char e = stop[1];
-    std::size_t at = static_cast<std::size_t>(stop - base) + 2;
-    switch (e) {
-      case '"': out.push_back('"'); break;
-      case '\\': out.push_back('\\'); break;
-      case '/': out.push_back('/'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'u': {
-        std::uint32_t cp = 0;
-        if (!read_hex4(json, at, cp)) return std::string_view::npos;
-        at += 4;
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-          std::uint32_t low = 0;
-          if (at + 1 < json.size() && json[at] == '\\' && json[at + 1] == 'u' && read_hex4(json, at + 2, low) &&
-              low >= 0xdc00 && low <= 0xdfff) {
-            at += 6;
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-          } else {
-            cp = 0xfffd;  // lone surrogate: what a lenient client shows
-          }
-        } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-          cp = 0xfffd;
-        }
-        core::append_utf8(out, cp);
-        break;
-      }
-      default: return std::string_view::npos;
+    while (cur < end && *cur != '"' && *cur != '\\') *o++ = *cur++;
+    if (cur >= end) return nullptr;
+    if (*cur == '"') {
+      out = o;
+      escaped_out = escaped;
+      return cur + 1;
     }
-    p = base + at;
+    escaped = true;
+    cur = decode_escape(json, cur, o);
+    if (cur == nullptr) return nullptr;
   }
 }
 
@@ -126,50 +187,66 @@ const Segment* DecodedText::segment_at(std::size_t offset) const {
   return i < segments.size() ? &segments[i] : nullptr;
 }
 
+// Decoded strings are never longer than their raw form and each separator takes the place of a quote, so the
+// strings need at most json.size() bytes; a base64 value adds at most 3/4 of its raw length. The buffer is sized
+// once for the worst case (plus the 16-byte blocks' slack) and never initialised (resize_and_overwrite).
 bool decode_strings(std::string_view json, DecodedText& out) {
   out.clear();
-  out.text.reserve(json.size() + 64);
-  std::uint32_t last_key = kNoKey;
-  std::size_t at = 0;
-  const char* base = json.data();
-  while (at < json.size()) {
-    const void* q = std::memchr(base + at, '"', json.size() - at);
-    if (q == nullptr) break;
-    const std::size_t open = static_cast<std::size_t>(static_cast<const char*>(q) - base);
-    Segment segment;
-    segment.raw_begin = open;
-    segment.begin = out.text.size();
-    const std::size_t after = decode_one(json, open, out.text, segment.escaped);
-    if (after == std::string_view::npos) return false;
-    segment.raw_end = after;
-    segment.end = out.text.size();
-    out.text.push_back(kSeparator);
-    std::size_t next = after;
-    while (next < json.size() && (json[next] == ' ' || json[next] == '\t' || json[next] == '\n' || json[next] == '\r')) ++next;
-    segment.is_key = next < json.size() && json[next] == ':';
-    if (segment.is_key) {
-      last_key = static_cast<std::uint32_t>(out.segments.size());
-    } else {
-      segment.key = last_key;
-    }
-    out.segments.push_back(segment);
-    if (!segment.is_key && last_key != kNoKey && base64_field(out.view(out.segments[last_key]))) {
-      const std::string_view value = out.view(out.segments.back());
-      if (looks_base64(value)) {
-        if (auto bytes = core::base64_decode(value)) {
-          Segment decoded = out.segments.back();
-          decoded.base64 = true;
-          decoded.begin = out.text.size();
-          out.text.append(reinterpret_cast<const char*>(bytes->data()), bytes->size());
-          decoded.end = out.text.size();
-          out.text.push_back(kSeparator);
-          out.segments.push_back(decoded);
+  const std::size_t capacity = json.size() * 2 + 64;
+  bool ok = true;
+  out.text.resize_and_overwrite(capacity, [&](char* buffer, std::size_t /*size*/) -> std::size_t {
+    char* o = buffer;
+    std::uint32_t last_key = kNoKey;
+    const char* base = json.data();
+    const char* end = base + json.size();
+    const char* at = base;
+    while (at < end) {
+      const void* q = std::memchr(at, '"', static_cast<std::size_t>(end - at));
+      if (q == nullptr) break;
+      const char* open = static_cast<const char*>(q);
+      Segment segment;
+      segment.raw_begin = static_cast<std::size_t>(open - base);
+      segment.begin = static_cast<std::size_t>(o - buffer);
+      const char* after = decode_one(json, open + 1, o, segment.escaped);
+      if (after == nullptr) {
+        ok = false;
+        return 0;
+      }
+      segment.raw_end = static_cast<std::size_t>(after - base);
+      segment.end = static_cast<std::size_t>(o - buffer);
+      *o++ = kSeparator;
+      const char* next = after;
+      while (next < end && (*next == ' ' || *next == '\t' || *next == '\n' || *next == '\r')) ++next;
+      segment.is_key = next < end && *next == ':';
+      if (segment.is_key) {
+        last_key = static_cast<std::uint32_t>(out.segments.size());
+      } else {
+        segment.key = last_key;
+      }
+      out.segments.push_back(segment);
+      if (!segment.is_key && last_key != kNoKey) {
+        const Segment& key = out.segments[last_key];
+        const std::string_view key_text(buffer + key.begin, key.end - key.begin);
+        const std::string_view value(buffer + segment.begin, segment.end - segment.begin);
+        if (base64_field(key_text) && looks_base64(value)) {
+          if (auto bytes = core::base64_decode(value)) {
+            Segment decoded = segment;
+            decoded.base64 = true;
+            decoded.begin = static_cast<std::size_t>(o - buffer);
+            if (!bytes->empty()) std::memcpy(o, bytes->data(), bytes->size());
+            o += bytes->size();
+            decoded.end = static_cast<std::size_t>(o - buffer);
+            *o++ = kSeparator;
+            out.segments.push_back(decoded);
+          }
         }
       }
+      at = after;
     }
-    at = after;
-  }
-  return true;
+    return static_cast<std::size_t>(o - buffer);
+  });
+  if (!ok) out.clear();
+  return ok;
 }
 
 }  // namespace bulkhead::dlp::detail

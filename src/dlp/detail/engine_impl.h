@@ -3,8 +3,11 @@
 
 #include <hs/hs.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "dlp/detail/tenant_databases.h"
 
 #include "dlp/dlp.h"
 #include "rules/rules.h"
@@ -25,7 +28,9 @@ struct Engine::Impl {
   hs_database_t* db = nullptr;        // no start of match: the fast pass
   hs_database_t* som_db = nullptr;    // leftmost start of match: masking and values split across events
   std::optional<rules::CredentialMatcher> credentials;  // the prototype each Scanner copies
+  std::unique_ptr<detail::TenantDatabases> tenant_databases;  // null: every scan uses db
   ~Impl() {
+    tenant_databases.reset();  // joins its worker
     hs_free_database(db);
     hs_free_database(som_db);
   }
