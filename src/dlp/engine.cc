@@ -1,5 +1,5 @@
 // Engine: compiles tenants' canaries and markers and custom patterns into one Hyperscan database (twice: with and
-// without start-of-match), and loads the shared credential rules.
+// without start-of-match), and loads the shared credential rules, whose candidates join the fast database.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -107,25 +107,32 @@ core::Result<std::shared_ptr<const Engine>> Engine::create(Options options) {
     expressions.push_back(pattern.regex);
     impl->patterns.push_back({"pattern:" + pattern.id, HitKind::pattern, "", pattern.classification, pattern.action});
   }
+  if (options.secrets) {
+    auto matcher = rules::CredentialMatcher::create();
+    if (!matcher) return std::unexpected(matcher.error());
+    impl->credentials.emplace(std::move(*matcher));
+  }
   if (!expressions.empty()) {
-    auto db = compile(expressions, impl->patterns, false);
-    if (!db) return std::unexpected(db.error());
-    impl->db = *db;
     auto som = compile(expressions, impl->patterns, true);
     if (!som) return std::unexpected(som.error());
     impl->som_db = *som;
     std::vector<std::string> owners;
     for (const PatternInfo& info : impl->patterns) owners.push_back(info.owner);
+    if (impl->credentials) {  // one fast pass for both (the start-of-match pass needs only the tenants' patterns)
+      for (std::string& candidate : rules::CredentialMatcher::candidate_expressions()) {
+        expressions.push_back(std::move(candidate));
+        owners.emplace_back();
+      }
+      impl->credentials_folded = true;
+    }
+    auto db = compile(expressions, impl->patterns, false);
+    if (!db) return std::unexpected(db.error());
+    impl->db = *db;
     const bool owned = std::any_of(owners.begin(), owners.end(), [](const std::string& o) { return !o.empty(); });
     if (options.tenant_databases > 0 && owned) {
       impl->tenant_databases = std::make_unique<detail::TenantDatabases>(
           std::move(expressions), std::move(owners), HS_FLAG_SINGLEMATCH, options.tenant_databases);
     }
-  }
-  if (options.secrets) {
-    auto matcher = rules::CredentialMatcher::create();
-    if (!matcher) return std::unexpected(matcher.error());
-    impl->credentials.emplace(std::move(*matcher));
   }
   impl->options = std::move(options);
   return std::make_shared<const Engine>(std::move(impl));

@@ -1,6 +1,7 @@
-// Scanner: one pass of the tenants'/custom database and of the credential rules over the decoded strings of a
-// message; a start-of-match pass only when something is to be masked; a small pass per field that continues a
-// value of an earlier event of the same stream.
+// Scanner: one pass of the tenants'/custom database, which also holds the credential rules' candidates, over the
+// decoded strings of a message (the credential checks run only where a candidate matched); a start-of-match pass
+// only when something is to be masked; a small pass per field that continues a value of an earlier event of the
+// same stream.
 #include <algorithm>
 
 #include "dlp/detail/decoded_text.h"
@@ -101,6 +102,22 @@ struct Scanner::State {
     const Action action = action_for(info);
     add_hit(verdict, info.rule_id, info.kind, action);
     return action == Action::redact;
+  }
+
+  // Judges the matches of a fast pass; true when something is to be masked. A folded credential candidate (or a
+  // pass that stopped at kMaxMatches, which may have missed one) sets `candidate`: the credential rules must look.
+  bool judge_matches(std::string_view tenant, Verdict& verdict, bool& candidate) {
+    const Engine::Impl& impl = engine->impl();
+    if (matches.size() >= kMaxMatches) candidate = true;
+    bool need_starts = false;
+    for (const Match& m : matches) {
+      if (m.id >= impl.patterns.size()) {
+        candidate = true;
+        continue;
+      }
+      need_starts = judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+    }
+    return need_starts;
   }
 
   core::Result<void> scan_stream(std::string_view tenant, StreamState& stream, Verdict& verdict);
@@ -226,17 +243,18 @@ core::Result<Verdict> Scanner::scan_json(std::string_view json_text, std::string
   }
   s.masks.clear();
   const std::string_view text = s.decoded.text;
+  bool candidate = false;  // a folded credential candidate matched
   if (impl.db != nullptr) {
     bool need_starts = false;
     if (const detail::TenantDatabasePtr own = s.tenant_database(tenant)) {
       // Other tenants' data and custom patterns without the caller's patterns, then whether its own data is there.
       if (!s.run(own->others, text)) return core::fail(core::Reason::internal_error, "DLP scan failed");
-      for (const Match& m : s.matches) need_starts = s.judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+      need_starts = s.judge_matches(tenant, verdict, candidate);
       if (!s.run(own->own, text, first)) return core::fail(core::Reason::internal_error, "DLP scan failed");
-      for (const Match& m : s.matches) need_starts = s.judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+      need_starts = s.judge_matches(tenant, verdict, candidate) || need_starts;
     } else {
       if (!s.run(impl.db, text)) return core::fail(core::Reason::internal_error, "DLP scan failed");
-      for (const Match& m : s.matches) need_starts = s.judge(impl.patterns[m.id], tenant, verdict) || need_starts;
+      need_starts = s.judge_matches(tenant, verdict, candidate);
     }
     if (need_starts) {
       if (!s.run(impl.som_db, text)) return core::fail(core::Reason::internal_error, "DLP scan failed");
@@ -248,10 +266,13 @@ core::Result<Verdict> Scanner::scan_json(std::string_view json_text, std::string
     }
   }
   if (s.credentials) {
-    if (!s.credentials->candidate_ends(text, s.ends)) {
-      return core::fail(core::Reason::internal_error, "DLP: credential scan incomplete");
+    if (!impl.credentials_folded) {
+      if (!s.credentials->candidate_ends(text, s.ends)) {
+        return core::fail(core::Reason::internal_error, "DLP: credential scan incomplete");
+      }
+      candidate = !s.ends.empty();
     }
-    if (!s.ends.empty()) {
+    if (candidate) {
       for (const rules::CredentialMatch& m : s.credentials->find(text)) {
         add_hit(verdict, m.rule_id, HitKind::secret, impl.options.on_secret);
         if (impl.options.on_secret == Action::redact) s.masks.push_back({m.offset, m.offset + m.length, m.rule_id});

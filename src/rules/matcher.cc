@@ -285,6 +285,13 @@ bool CredentialMatcher::candidate_ends(std::string_view text, std::vector<std::s
   return true;
 }
 
+std::vector<std::string> CredentialMatcher::candidate_expressions() {
+  std::vector<std::string> out;
+  out.reserve(kPatterns.size());
+  for (const Pattern& pattern : kPatterns) out.emplace_back(pattern.regex);
+  return out;
+}
+
 CredentialMatcher::CredentialMatcher(const CredentialMatcher& other) : database_(other.database_) {
   scratch_ = std::make_unique<Scratch>();
   if (other.scratch_ && other.scratch_->scratch != nullptr) {

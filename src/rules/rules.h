@@ -103,6 +103,11 @@ class CredentialMatcher {
   // every substring needs find()).
   [[nodiscard]] bool candidate_ends(std::string_view text, std::vector<std::size_t>& ends);
 
+  // The Hyperscan expressions of the candidates, for a caller that folds them into a database of its own (the
+  // DLP's, to scan a response once instead of twice): a text in which none of them matches (block mode, any
+  // flags but HS_FLAG_SOM_*) has no credential, so find() can be skipped; otherwise find() over the whole text.
+  [[nodiscard]] static std::vector<std::string> candidate_expressions();
+
  private:
   struct Database;
   struct Scratch;

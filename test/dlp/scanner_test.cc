@@ -276,6 +276,52 @@ TEST(TenantDatabase, StreamCarryStillSeesOwnAndOthers) {
   EXPECT_TRUE(second->blocked());
 }
 
+// The credential rules' candidates are folded into the fast pass when there are tenants' or custom patterns
+// (shared and per-tenant databases); without them the matcher scans on its own. Both must find the same.
+TEST(TenantDatabase, FoldedCredentialCandidatesFindWhatTheMatcherFinds) {
+  Options alone;  // no patterns at all: the credential rules' own candidate pass
+  Scanner unfolded = scanner_for(alone);
+  Scanner shared = scanner_for([] {
+    Options o = two_tenants();
+    o.tenant_databases = 0;
+    return o;
+  }());
+  Scanner own = prepared_scanner(two_tenants(), "acme");
+  Options single;
+  single.tenants.push_back({"acme", {}, {R"(acme-\d{3})"}});
+  Scanner single_own = prepared_scanner(single, "acme");  // "others" holds nothing but the candidates
+  const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhY21lLWJvdCJ9.Qm9uZ1RyZWVTaWduYXR1cmVYWQ";
+  for (const std::string& text : std::vector<std::string>{
+           R"({"text":"key )" + kToken + R"("})",
+           R"({"a":"acme-001","b":"AKIAZ7QK3MXW5RTY2HNB"})",
+           R"({"text":"slack xoxb-4827163950-Kq8TzR2mWx9V and )" + jwt + R"("})",
+           R"({"text":"\u0067hp_Zq8RkT2mVw9LpX4sNc7YbE1hJd6FgA3uK0oi"})",
+           R"({"text":"ghp_short acme-002"})",
+           R"({"text":"no credential, acme-003"})",
+       }) {
+    auto reference = unfolded.scan_json(text, "acme");
+    ASSERT_TRUE(reference) << text;
+    for (Scanner* scanner : {&shared, &own, &single_own}) {
+      auto v = scanner->scan_json(text, "acme");
+      ASSERT_TRUE(v) << text;
+      std::vector<std::string> secrets;
+      for (const Hit& hit : v->hits) {
+        if (hit.kind == HitKind::secret) secrets.push_back(hit.rule_id);
+      }
+      std::vector<std::string> expected;
+      for (const Hit& hit : reference->hits) expected.push_back(hit.rule_id);
+      EXPECT_EQ(secrets, expected) << text;
+      EXPECT_EQ(v->redacted, reference->redacted) << text;
+    }
+  }
+  auto v = own.scan_json(R"({"text":"key )" + kToken + R"("})", "acme");
+  ASSERT_TRUE(v);
+  ASSERT_EQ(v->hits.size(), 1u);
+  EXPECT_EQ(v->hits[0].rule_id, "BH001");
+  ASSERT_TRUE(v->redacted);
+  EXPECT_NE(v->redacted->find("[redacted:BH001]"), std::string::npos);
+}
+
 TEST(Engine, BadRegexNamesTheRule) {
   Options options;
   options.tenants.push_back({"acme", {}, {"acme-(("}});

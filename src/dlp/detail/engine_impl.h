@@ -25,6 +25,9 @@ struct PatternInfo {
 struct Engine::Impl {
   Options options;
   std::vector<PatternInfo> patterns;  // by Hyperscan id
+  // With secrets on, the fast pass (db and the tenants' `others`) also holds the credential rules' candidate
+  // expressions, with ids from patterns.size() on: a match there only says the credential rules must look.
+  bool credentials_folded = false;
   hs_database_t* db = nullptr;        // no start of match: the fast pass
   hs_database_t* som_db = nullptr;    // leftmost start of match: masking and values split across events
   std::optional<rules::CredentialMatcher> credentials;  // the prototype each Scanner copies
