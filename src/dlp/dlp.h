@@ -53,6 +53,9 @@ struct Options {
   // Calling tenants for which a database without their own patterns is kept (compiled in the background on a
   // tenant's first scan; until then the shared database serves it, with the same verdicts). 0: never.
   std::size_t tenant_databases = 32;
+  // The share of one core the background compiles may take (more active calling tenants than tenant_databases
+  // would otherwise recompile without end); in (0, 1].
+  double tenant_compile_share = 0.1;
 };
 
 enum class HitKind : std::uint8_t { canary, marker, secret, pattern };

@@ -131,7 +131,8 @@ core::Result<std::shared_ptr<const Engine>> Engine::create(Options options) {
     const bool owned = std::any_of(owners.begin(), owners.end(), [](const std::string& o) { return !o.empty(); });
     if (options.tenant_databases > 0 && owned) {
       impl->tenant_databases = std::make_unique<detail::TenantDatabases>(
-          std::move(expressions), std::move(owners), HS_FLAG_SINGLEMATCH, options.tenant_databases);
+          std::move(expressions), std::move(owners), HS_FLAG_SINGLEMATCH, options.tenant_databases,
+          options.tenant_compile_share);
     }
   }
   impl->options = std::move(options);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace bulkhead::dlp::detail {
@@ -47,12 +49,13 @@ TenantDatabase::~TenantDatabase() {
 }
 
 TenantDatabases::TenantDatabases(std::vector<std::string> expressions, std::vector<std::string> owners,
-                                 unsigned flags, std::size_t capacity)
+                                 unsigned flags, std::size_t capacity, double compile_share)
     : expressions_(std::move(expressions)),
       owners_(std::move(owners)),
       tenants_(owners_of(owners_)),
       flags_(flags),
-      capacity_(capacity == 0 ? 1 : capacity) {}
+      capacity_(capacity == 0 ? 1 : capacity),
+      compile_share_(compile_share > 0 && compile_share <= 1 ? compile_share : 1) {}
 
 TenantDatabases::~TenantDatabases() {
   {
@@ -110,22 +113,31 @@ core::Result<std::shared_ptr<TenantDatabase>> TenantDatabases::compile(const std
   return database;
 }
 
-void TenantDatabases::insert(const std::string& tenant, std::shared_ptr<TenantDatabase> database) {
+bool TenantDatabases::insert(const std::string& tenant, std::shared_ptr<TenantDatabase> database) {
   database->serial = next_serial_++;  // before anyone else sees the pair
   if (auto it = cache_.find(tenant); it != cache_.end()) {
     it->second.database = std::move(database);
     lru_.splice(lru_.begin(), lru_, it->second.position);
-    return;
+    return false;
   }
   lru_.push_front(tenant);
   cache_.emplace(tenant, Entry{std::move(database), lru_.begin()});
+  bool evicted = false;
   while (cache_.size() > capacity_) {
     cache_.erase(lru_.back());  // a Scanner still using it holds its own reference
     lru_.pop_back();
+    evicted = true;
   }
+  return evicted;
+}
+
+CompileStats TenantDatabases::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
 }
 
 void TenantDatabases::work() {
+  using Clock = std::chrono::steady_clock;
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
@@ -133,14 +145,24 @@ void TenantDatabases::work() {
     const std::string tenant = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
+    const Clock::time_point start = Clock::now();
     auto database = compile(tenant);
+    const Clock::duration took = Clock::now() - start;
     lock.lock();
     queued_.erase(tenant);
+    ++stats_.compiles;
+    stats_.seconds += std::chrono::duration<double>(took).count();
+    stats_.longest = std::max(stats_.longest, std::chrono::duration<double>(took).count());
+    bool evicted = false;
     if (database) {
-      insert(tenant, std::move(*database));
+      evicted = insert(tenant, std::move(*database));
     } else {
       failed_.insert(tenant);  // the shared database keeps serving this tenant
     }
+    if (!evicted) continue;  // filling the cache goes at full speed
+    // Churn: rest so that compiling takes at most compile_share_ of the time (queued tenants wait; stop does not).
+    const auto rest = std::chrono::duration_cast<Clock::duration>(took * (1.0 / compile_share_ - 1.0));
+    if (rest > Clock::duration::zero()) wake_.wait_for(lock, rest, [this] { return stop_; });
   }
 }
 

@@ -6,6 +6,10 @@
 // Compiled lazily on a worker thread (1,000 tenants' markers take about half a second), kept in a bounded LRU
 // cache shared by every Scanner of the Engine. Until a tenant's pair is ready (or if it cannot be compiled) the
 // Scanner uses the shared database with every pattern: the same verdicts, only slower — nothing is scanned less.
+// More active calling tenants than the cache holds would recompile without end; the worker therefore spends at
+// most `compile_share` of one core on compiles once the cache is full (after a compile that evicted a tenant it rests
+// in proportion to the compile's length), so churn costs a bounded share of a core and the tenants the cache cannot
+// keep are served by the shared database.
 // Thread-safe.
 #pragma once
 
@@ -41,12 +45,19 @@ struct TenantDatabase {
 };
 using TenantDatabasePtr = std::shared_ptr<const TenantDatabase>;
 
+struct CompileStats {
+  std::uint64_t compiles = 0;  // pairs compiled by the worker (prepare() not counted)
+  double seconds = 0;          // wall time the worker spent compiling them
+  double longest = 0;          // the longest of them, in seconds
+};
+
 class TenantDatabases {
  public:
   // expressions[i] and owners[i] (empty for custom patterns) describe the Engine's pattern i; `flags` the
-  // Hyperscan flags of the fast (no start-of-match) pass. capacity: tenants kept (≥ 1).
+  // Hyperscan flags of the fast (no start-of-match) pass. capacity: tenants kept (≥ 1). compile_share: the share
+  // of one core the worker may spend compiling, in (0, 1] (out of range: 1, never resting).
   TenantDatabases(std::vector<std::string> expressions, std::vector<std::string> owners, unsigned flags,
-                  std::size_t capacity);
+                  std::size_t capacity, double compile_share);
   ~TenantDatabases();  // stops and joins the worker
   TenantDatabases(const TenantDatabases&) = delete;
   TenantDatabases& operator=(const TenantDatabases&) = delete;
@@ -57,10 +68,12 @@ class TenantDatabases {
   [[nodiscard]] TenantDatabasePtr find(std::string_view tenant);
   // Compiles the tenant's pair now if it is not cached (warm-up, tests, benchmarks).
   [[nodiscard]] core::Result<TenantDatabasePtr> prepare(std::string_view tenant);
+  [[nodiscard]] CompileStats stats() const;
 
  private:
   core::Result<std::shared_ptr<TenantDatabase>> compile(const std::string& tenant);
-  void insert(const std::string& tenant, std::shared_ptr<TenantDatabase> database);  // mutex held
+  // Mutex held; true when another tenant was evicted to make room.
+  bool insert(const std::string& tenant, std::shared_ptr<TenantDatabase> database);
   void work();
 
   const std::vector<std::string> expressions_;
@@ -68,8 +81,9 @@ class TenantDatabases {
   const std::set<std::string, std::less<>> tenants_;
   const unsigned flags_;
   const std::size_t capacity_;
+  const double compile_share_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::list<std::string> lru_;  // most recently used first
   struct Entry {
@@ -81,6 +95,7 @@ class TenantDatabases {
   std::set<std::string, std::less<>> queued_;
   std::set<std::string, std::less<>> failed_;
   std::uint64_t next_serial_ = 1;
+  CompileStats stats_;
   bool stop_ = false;
   std::thread worker_;  // started on the first queued compile
 };
