@@ -1,10 +1,12 @@
 // Response and egress DLP, and task taint, through the real gateway (issue #10). A deliberately leaky upstream
 // (test/peers/leaky-server) returns every tenant's records: acme's calls that would see globex's data are withheld
 // (dlp_blocked) whether the marker travels plainly, \u-escaped, split over SSE events, base64 in a blob or an image,
-// in an error message or in a notification; a credential is masked; acme writing globex's marker upstream is
-// refused; a three-agent chain may post to an egress tool only when its task did not read restricted data; and
-// ordinary answers of the leaky server and of server-everything pass untouched. Hits are audited by rule id, never
-// the matched text.
+// in an error message or in a notification, in a server→client request during a call (sampling, elicitation; also
+// on the 2026-07-28 input_required bridge) or on the session's GET stream outside any call — while acme's own data
+// passes and round-trips; a credential is masked; acme writing globex's marker upstream is refused (and audited,
+// on the 2026-07-28 path too); a three-agent chain may post to an egress tool only when its task did not read
+// restricted data; and ordinary answers of the leaky server and of server-everything pass untouched. Hits are
+// audited by rule id, never the matched text.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -315,8 +317,8 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
 
   test("2026-07-28 clients that can be asked: globex's records in a server→client request never become input_required", async () => {
     const token = await svid(ACME);
-    const post = async (id, args, extra = {}) => {
-      const { body, headers } = modernRequest(id, 'tools/call', { name: 'crm__ask', arguments: args, ...extra }, { name: 'crm__ask' });
+    const post = async (id, args, extra = {}, name = 'crm__ask') => {
+      const { body, headers } = modernRequest(id, 'tools/call', { name, arguments: args, ...extra }, { name });
       body.params._meta['io.modelcontextprotocol/clientCapabilities'] = { sampling: {}, elicitation: {} };
       return rawPost(gw.url, body, { headers: { ...headers, authorization: `Bearer ${token}` }, expectId: id });
     };
@@ -326,6 +328,10 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
       const record = await auditRecord((r) => r.jsonrpc_id === id && r.result, `outcome of ${id}`);
       assert.equal(record.reason, 'dlp_blocked', JSON.stringify(record));
       assert.ok(record.detail?.dlp?.hits?.includes('event:marker:globex:0:block'), JSON.stringify(record));
+    }
+    // The call's other messages are scanned on the way in too (split over events, in a notification).
+    for (const name of ['crm__split', 'crm__notify']) {
+      assertWithheld(await post(`modern-bridged-${name}`, {}, {}, name), `bridged ${name}`);
     }
     // acme's own records: asked as input_required, answered on the retry, the answer reaches the upstream.
     const asked = await post('modern-ask-own', { kind: 'sampling', tenant: 'acme' });
