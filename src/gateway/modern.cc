@@ -298,7 +298,8 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
       response = co_await complete(session, std::move(message), reply);
     }
   }
-  // An event of this call was withheld by DLP (input_required bridge): the answer is withheld too (dlp_gate.cc).
+  // An event of this call was withheld by DLP: the answer is withheld too (dlp_gate.cc; a bridged call's own events
+  // are scanned as they arrive, and its answer withheld, in bridged_calls.cc).
   if (reply.dlp.blocked && response.kind == mcp::Message::Kind::response) dlp_response(response, reply.dlp);
   if (trail && !reply.audited) {
     describe_dlp(*trail, reply.dlp);
