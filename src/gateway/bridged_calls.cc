@@ -190,6 +190,7 @@ asio::awaitable<mcp::Message> GatewayImpl::resume_bridged(const SessionPtr& sess
       const core::Error missing{Reason::invalid_request, fmt::format("the client sent no answer for {}", request.method)};
       reply_up = mcp::make_error(request.id, missing, json::Value(), mcp::kInvalidParams);
     }
+    (void)dlp_answer(reply_up, call->tenant, &call->dlp);  // egress: refused → the upstream gets dlp_blocked
     if (!slot.session) break;
     auto sent = co_await slot.session->send(std::move(reply_up));
     if (!sent) spdlog::warn("could not deliver a client answer upstream: {}", sent.error().message);

@@ -235,6 +235,7 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
     // An SDK client with sampling and elicitation: its handlers never see globex's records; with acme's own records
     // the request reaches it and its answer reaches the upstream (which returns it in the call's result).
     const seen = [];
+    let reply = 'summary';
     const token = await svid(ACME);
     const { client } = await connectV1(gw.url, {
       headers: { authorization: `Bearer ${token}` },
@@ -242,7 +243,7 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
       setup: (c) => {
         c.setRequestHandler(typesV1.CreateMessageRequestSchema, async (req) => {
           seen.push(JSON.stringify(req.params));
-          return { model: 'e2e-model', role: 'assistant', content: { type: 'text', text: `summary #${seen.length}` } };
+          return { model: 'e2e-model', role: 'assistant', content: { type: 'text', text: `${reply} #${seen.length}` } };
         });
         c.setRequestHandler(typesV1.ElicitRequestSchema, async (req) => {
           seen.push(JSON.stringify(req.params));
@@ -264,6 +265,11 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
       const elicited = await client.callTool({ name: 'crm__ask', arguments: { kind: 'elicitation', tenant: 'acme' } });
       assert.match(seen[1], /Alice Anders/);
       assert.match(elicited.content[0].text, /client answered: .*"action":"accept"/);
+      // Egress: acme's answer carrying globex's marker never reaches the upstream (it gets dlp_blocked instead).
+      reply = 'copied from globex-042';
+      const copied = await client.callTool({ name: 'crm__ask', arguments: { kind: 'sampling', tenant: 'acme' } });
+      assert.match(copied.content[0].text, /client answered: .*dlp_blocked/);
+      assertClean(copied.content[0].text, 'answer');
       // The upstream was not left waiting: each withheld request was answered with dlp_blocked by the gateway.
       const answers = JSON.parse((await client.callTool({ name: 'crm__answers', arguments: {} })).content[0].text);
       const outcomes = answers.map((a) => `${a.method}:${a.outcome}`);
@@ -271,6 +277,7 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
         assert.ok(outcomes.filter((o) => o === `${method}:dlp_blocked`).length >= 2, outcomes.join(' '));
         assert.ok(outcomes.includes(`${method}:ok`), outcomes.join(' '));
       }
+      assert.equal(outcomes.filter((o) => o === 'sampling/createMessage:dlp_blocked').length, 3, outcomes.join(' '));
     } finally {
       await client.close();
     }
@@ -278,6 +285,9 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
       'crm__ask withheld');
     assert.ok(record.detail.dlp.hits.includes('event:marker:globex:0:block'), JSON.stringify(record.detail));
     assert.equal(record.detail.dlp.blocked, true);
+    const answer = await auditRecord((r) => r.detail?.event === 'dlp_blocked' && r.detail.direction === 'egress', 'refused answer');
+    assert.deepEqual(answer.detail.hits, ['marker:globex:0'], JSON.stringify(answer));
+    assert.equal(answer.detail.tenant, 'acme');
   });
 
   test("the session's GET stream never carries globex's records; acme's own pass and round-trip", async () => {
@@ -344,6 +354,16 @@ describe('response and egress DLP, task taint', { skip: !GATEWAY }, () => {
       { inputResponses: { [key]: sampled }, requestState: result.requestState });
     assert.equal(done.json?.result?.resultType, 'complete', done.text);
     assert.match(toolText(done), /client answered: .*modern own summary/);
+    // Egress: an answer (inputResponses) carrying globex's marker is refused on its way upstream.
+    const again = await post('modern-ask-copy', { kind: 'sampling', tenant: 'acme' });
+    const [[key2]] = Object.entries(again.json.result.inputRequests);
+    const copied = { model: 'm', role: 'assistant', content: { type: 'text', text: 'copied from globex-042' } };
+    const refused = await post('modern-ask-copy-2', { kind: 'sampling', tenant: 'acme' },
+      { inputResponses: { [key2]: copied }, requestState: again.json.result.requestState });
+    assert.match(toolText(refused), /client answered: .*dlp_blocked/, refused.text);
+    assertClean(refused.text, 'refused answer');
+    const record = await auditRecord((r) => r.jsonrpc_id === 'modern-ask-copy' && r.result, 'outcome of modern-ask-copy');
+    assert.ok(record.detail?.dlp?.hits?.includes('egress:marker:globex:0:block'), JSON.stringify(record));
   });
 
   test('2026-07-28 clients: an egress refusal is on the audit record with the rule, never the data', async () => {

@@ -177,6 +177,10 @@ class GatewayImpl final : public Gateway {
   // Egress: tools/call and prompts/get arguments going upstream. The refusal (dlp_blocked) or nullopt; arguments
   // may have been masked.
   [[nodiscard]] std::optional<mcp::Message> dlp_egress(mcp::Message& request, DlpFindings& findings);
+  // Egress too: a client's answer to a server→client request (sampling result, elicitation content), before it goes
+  // upstream. false = refused: `answer` became a dlp_blocked error (what the upstream gets instead); it may have been
+  // masked. Hits go to `findings` (a bridged call's) or, when null, to a lifecycle record.
+  [[nodiscard]] bool dlp_answer(mcp::Message& answer, std::string_view tenant, DlpFindings* findings);
   // The final response of a forwarded request: withheld (dlp_blocked), masked, or passed; a successful read then
   // adds its labels to the task (a label that cannot be stored withholds the response: fail closed).
   void dlp_response(mcp::Message& response, DlpFindings& findings);
