@@ -76,9 +76,9 @@ asio::awaitable<void> GatewayImpl::run_bridged(SessionPtr session, std::size_t i
   if (upstream_session == nullptr) {
     response = mcp::make_error(message.id, core::Error{Reason::upstream_unavailable, "upstream session closed"});
   } else {
-    upstream::MessageSink sink = [call](mcp::Message m) -> asio::awaitable<void> {
-      keep_event(*call, std::move(m));
-      co_return;
+    // Not a coroutine itself (it captures): it hands each message to one that takes everything by value.
+    upstream::MessageSink sink = [self = this, session, call](mcp::Message m) {
+      return self->on_bridged_event(session, call, std::move(m));
     };
     auto result = co_await upstream_session->request(std::move(message), std::move(sink),
                                                      upstreams_[index]->config().request_timeout,
@@ -95,6 +95,17 @@ asio::awaitable<void> GatewayImpl::run_bridged(SessionPtr session, std::size_t i
   co_await record_outcome(trail, response, started);
   call->outcome = std::move(response);
   call->wake.notify();
+}
+
+asio::awaitable<void> GatewayImpl::on_bridged_event(SessionPtr session, std::shared_ptr<BridgedCall> call,
+                                                    mcp::Message message) {
+  // Response DLP as the message arrives, before it is kept: a withheld server→client request never becomes an
+  // inputRequest (the upstream gets dlp_blocked), and the call's final answer is withheld (run_bridged).
+  if (dlp_ && !dlp_event(message, call->tenant, call->dlp.stream, &call->dlp)) {
+    co_await refuse_for_dlp(session, call->upstream, message);
+    co_return;
+  }
+  keep_event(*call, std::move(message));
 }
 
 asio::awaitable<mcp::Message> GatewayImpl::follow_bridged(SessionPtr session, std::shared_ptr<BridgedCall> call,
@@ -114,7 +125,7 @@ asio::awaitable<mcp::Message> GatewayImpl::follow_bridged(SessionPtr session, st
         }
         continue;
       }
-      co_await on_during_request(session, call->upstream, std::move(message), &reply);
+      co_await on_during_request(session, call->upstream, std::move(message), &reply, /*scanned=*/true);
     }
     if (!call->asked.empty()) {
       // Park: the client answers these and retries with requestState (resume_bridged).
@@ -179,6 +190,7 @@ asio::awaitable<mcp::Message> GatewayImpl::resume_bridged(const SessionPtr& sess
       const core::Error missing{Reason::invalid_request, fmt::format("the client sent no answer for {}", request.method)};
       reply_up = mcp::make_error(request.id, missing, json::Value(), mcp::kInvalidParams);
     }
+    (void)dlp_answer(reply_up, call->tenant, &call->dlp);  // egress: refused → the upstream gets dlp_blocked
     if (!slot.session) break;
     auto sent = co_await slot.session->send(std::move(reply_up));
     if (!sent) spdlog::warn("could not deliver a client answer upstream: {}", sent.error().message);

@@ -333,8 +333,8 @@ asio::awaitable<void> GatewayImpl::on_unsolicited(std::weak_ptr<ClientSession> w
 }
 
 asio::awaitable<void> GatewayImpl::on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
-                                                     Reply* reply) {
-  if (dlp_ && !dlp_event(message, session->tenant, reply->dlp.stream, &reply->dlp)) {
+                                                     Reply* reply, bool scanned) {
+  if (dlp_ && !scanned && !dlp_event(message, session->tenant, reply->dlp.stream, &reply->dlp)) {
     // Withheld; the request's final answer becomes dlp_blocked (dispatch), and the upstream is not left waiting.
     co_await refuse_for_dlp(session, upstream, message);
     co_return;

@@ -106,6 +106,42 @@ std::optional<mcp::Message> GatewayImpl::dlp_egress(mcp::Message& request, DlpFi
   return std::nullopt;
 }
 
+bool GatewayImpl::dlp_answer(mcp::Message& answer, std::string_view tenant, DlpFindings* findings) {
+  if (!dlp_ || !config_.dlp.egress) return true;
+  json::Value& value = answer.kind == mcp::Message::Kind::error ? answer.error : answer.result;
+  const std::string text = json::serialize(value);
+  auto verdict = dlp_->scan_json(text, tenant);
+  std::vector<std::string> hits;
+  bool refused = true;  // fail closed: an engine error, or a mask that does not parse, refuses the answer
+  if (!verdict) {
+    spdlog::error("DLP could not check a client's answer to an upstream request: {}", verdict.error().message);
+    hits.emplace_back("engine_error");
+    if (findings != nullptr) findings->rules.push_back("egress:engine_error:block");
+  } else {
+    for (const dlp::Hit& hit : verdict->hits) hits.push_back(hit.rule_id);
+    if (findings != nullptr) findings->note(*verdict, "egress");
+    refused = verdict->blocked();
+    if (!refused && verdict->redacted) {
+      auto masked = json::parse(*verdict->redacted);
+      refused = !masked;
+      if (masked) value = std::move(*masked);
+    }
+  }
+  if (findings == nullptr && !hits.empty()) {
+    // No call to put the hits on (a 2025 session's answer): a lifecycle record, rule ids only.
+    json::Value detail = json::Value::object();
+    json::Value& list = detail.set("hits", json::Value::array());
+    for (const auto& hit : hits) list.push_back(hit);
+    detail.set("direction", "egress");
+    detail.set("tenant", std::string(tenant));
+    record_later(lifecycle_record(refused ? "dlp_blocked" : "dlp_hit", nullptr, std::move(detail)));
+  }
+  if (!refused) return true;
+  spdlog::info("DLP refused a client's answer to an upstream request tenant={} hits={}", tenant, hits.size());
+  answer = withheld(answer.id, "answer refused: it carries data this caller may not send");
+  return false;
+}
+
 void GatewayImpl::dlp_response(mcp::Message& response, DlpFindings& findings) {
   if (findings.blocked) {
     response = withheld(response.id, "response withheld: it carries data this caller may not see");

@@ -430,6 +430,7 @@ asio::awaitable<void> GatewayImpl::handle_client_response(const SessionPtr& sess
   auto& slot = session->upstreams[pending.upstream];
   if (!slot.session) co_return;
   message.id = std::move(pending.upstream_id);
+  (void)dlp_answer(message, session->tenant, nullptr);  // egress: refused → the upstream gets dlp_blocked instead
   auto sent = co_await slot.session->send(std::move(message));
   if (!sent) {
     spdlog::warn("could not deliver a client response upstream: {}", sent.error().message);

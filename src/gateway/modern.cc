@@ -240,6 +240,10 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
 
   mcp::Message response;
   const std::string method = message.method;
+  // A request answered here or refused before it reaches an upstream (policy, egress DLP) gets one record, as on
+  // the 2025 path (dispatch); forward() writes the records of what it sends upstream.
+  std::optional<audit::AuditRecord> trail;
+  const auto started = clock_.steady_now();
   if (method == "server/discover") {
     json::Value result = json::Value::object();
     json::Value supported = json::Value::array();
@@ -276,6 +280,10 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
     if (json::Value* v = message.params.find("requestState")) request_state = std::move(*v);
     message.params.erase("inputResponses");
     message.params.erase("requestState");
+    if (audit_ && request_state.is_null()) {
+      trail = request_record(*session, message);
+      describe_task(*trail, reply.caller);
+    }
     if (may_need_input && !request_state.is_null()) {
       response = co_await resume_bridged(session, message, reply, request_state, input_responses);
     } else if (auto kind = list_kind_of_method(method)) {
@@ -290,8 +298,15 @@ asio::awaitable<void> GatewayImpl::handle_modern(http::Request& request, Reply& 
       response = co_await complete(session, std::move(message), reply);
     }
   }
-  // An event of this call was withheld by DLP (input_required bridge): the answer is withheld too (dlp_gate.cc).
+  // An event of this call was withheld by DLP: the answer is withheld too (dlp_gate.cc; a bridged call's own events
+  // are scanned as they arrive, and its answer withheld, in bridged_calls.cc).
   if (reply.dlp.blocked && response.kind == mcp::Message::Kind::response) dlp_response(response, reply.dlp);
+  if (trail && !reply.audited) {
+    describe_dlp(*trail, reply.dlp);
+    fill_answer(*trail, response, clock_.steady_now() - started);
+    auto durable = co_await record(std::move(*trail));
+    if (!durable) response = mcp::make_error(id, durable.error());  // not on record: not answered (fail closed)
+  }
   response.id = id;
   if (response.kind == mcp::Message::Kind::response) {
     mcp::materialize_result(response);

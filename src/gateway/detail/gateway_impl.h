@@ -177,6 +177,10 @@ class GatewayImpl final : public Gateway {
   // Egress: tools/call and prompts/get arguments going upstream. The refusal (dlp_blocked) or nullopt; arguments
   // may have been masked.
   [[nodiscard]] std::optional<mcp::Message> dlp_egress(mcp::Message& request, DlpFindings& findings);
+  // Egress too: a client's answer to a server→client request (sampling result, elicitation content), before it goes
+  // upstream. false = refused: `answer` became a dlp_blocked error (what the upstream gets instead); it may have been
+  // masked. Hits go to `findings` (a bridged call's) or, when null, to a lifecycle record.
+  [[nodiscard]] bool dlp_answer(mcp::Message& answer, std::string_view tenant, DlpFindings* findings);
   // The final response of a forwarded request: withheld (dlp_blocked), masked, or passed; a successful read then
   // adds its labels to the task (a label that cannot be stored withholds the response: fail closed).
   void dlp_response(mcp::Message& response, DlpFindings& findings);
@@ -218,8 +222,9 @@ class GatewayImpl final : public Gateway {
   std::optional<mcp::Message> from_upstream(ClientSession& session, std::size_t upstream, mcp::Message message);
   asio::awaitable<void> on_unsolicited(std::weak_ptr<ClientSession> session, std::size_t upstream,
                                        mcp::Message message);
+  // scanned: DLP already passed the message (a bridged call's events are scanned as they arrive).
   asio::awaitable<void> on_during_request(SessionPtr session, std::size_t upstream, mcp::Message message,
-                                          Reply* reply);
+                                          Reply* reply, bool scanned = false);
   // The outcome record of a forwarded request (no [audit]: nothing); a record that cannot be written turns
   // `response` into audit_unavailable (fail closed).
   asio::awaitable<void> record_outcome(std::optional<audit::AuditRecord>& trail, mcp::Message& response,
@@ -237,6 +242,8 @@ class GatewayImpl final : public Gateway {
   asio::awaitable<void> run_bridged(SessionPtr session, std::size_t index, std::shared_ptr<BridgedCall> call,
                                     mcp::Message message, std::optional<audit::AuditRecord> trail,
                                     std::chrono::steady_clock::time_point started);
+  // What the upstream sends during a bridged call: DLP-scanned with the call's findings, then kept for the follower.
+  asio::awaitable<void> on_bridged_event(SessionPtr session, std::shared_ptr<BridgedCall> call, mcp::Message message);
   asio::awaitable<mcp::Message> follow_bridged(SessionPtr session, std::shared_ptr<BridgedCall> call, Reply& reply);
   // A retry carrying requestState (and inputResponses): answers the parked call's requests upstream and follows it.
   asio::awaitable<mcp::Message> resume_bridged(const SessionPtr& session, const mcp::Message& message, Reply& reply,

@@ -2,8 +2,11 @@
 // its tools return every tenant's records, and it writes the wire itself so a test controls exactly how a marker
 // travels — `\u` escapes, split across SSE events, base64 in blobs and images, inside JSON-RPC error messages and
 // notifications. (The SDK servers re-encode what they send, which would hide exactly these forms.)
+// It also keeps sessions (Mcp-Session-Id) with a GET stream, so it can send server→client requests during a call
+// (`ask`: the call waits for the client's answer) and messages outside any request (`outside`: on the GET stream).
 // Usage: node server.mjs PORT      (127.0.0.1 only; SIGTERM ends it)
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 
 const port = Number(process.argv[2] ?? 0);
 const RECORDS = [
@@ -28,6 +31,11 @@ const TOOLS = [
   ['update', 'Writes a record downstream', { type: 'object', properties: { record: { type: 'string' } } }],
   ['post', 'Posts text to an outside system', { type: 'object', properties: { text: { type: 'string' } } }],
   ['ordinary', 'An ordinary answer'],
+  ['ask', 'Asks the client (sampling or elicitation) about one tenant\'s records during the call, returns its answer',
+    { type: 'object', properties: { kind: { type: 'string' }, tenant: { type: 'string' } } }],
+  ['answers', 'How the client answered this server\'s requests so far (request method and outcome, no content)'],
+  ['outside', 'Sends one tenant\'s record on the GET stream (a log message and a sampling request), then a sentinel',
+    { type: 'object', properties: { tenant: { type: 'string' }, sentinel: { type: 'string' } } }],
 ].map(([name, description, inputSchema]) => ({ name, description, inputSchema: inputSchema ?? obj }));
 
 function sse(res, messages) {
@@ -41,9 +49,72 @@ function json(res, body) {
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
+// Sessions: id → { get: the open GET stream (or null), opened: waiters for it, pending: server→client request id →
+// resolve(answer) }.
+const sessions = new Map();
+let nextAsk = 1;
+const answers = [];  // { method, outcome }: 'ok' or the error's data.reason (or code)
+const WAIT_MS = 10000;
+
+function within(ms, promise, what) {
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve({ timedOut: what }), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function getStream(session) {
+  if (session.get) return Promise.resolve(session.get);
+  return new Promise((resolve) => session.opened.push(resolve));
+}
+
+const writeEvent = (res, m) => res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
+
+// A server→client request on `res` (a POST's SSE stream or the GET stream); resolves with the client's answer.
+function ask(session, res, method, params) {
+  const id = `leaky-${nextAsk++}`;
+  const answered = new Promise((resolve) => session.pending.set(id, (answer) => {
+    answers.push({ id, method, outcome: answer.error ? String(answer.error.data?.reason ?? answer.error.code) : 'ok' });
+    resolve(answer);
+  }));
+  writeEvent(res, { jsonrpc: '2.0', id, method, params });
+  return within(WAIT_MS, answered, `no answer to ${method}`);
+}
+
+const recordsOf = (tenant) => JSON.stringify(RECORDS.filter((r) => r.tenant === tenant));
+const question = (kind, tenant) => (kind === 'elicitation'
+  ? ['elicitation/create', { message: `Confirm these records: ${recordsOf(tenant)}`,
+    requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } }]
+  : ['sampling/createMessage', { maxTokens: 50,
+    messages: [{ role: 'user', content: { type: 'text', text: `Summarise: ${recordsOf(tenant)}` } }] }]);
+
+// The answer of the client, as the tool reports it (no record data: only what the client sent back).
+const answerText = (answer) => (answer.timedOut ? `no answer: ${answer.timedOut}`
+  : `client answered: ${JSON.stringify(answer.error ? { error: answer.error } : { result: answer.result })}`);
+
+async function askDuringCall(session, id, args, res) {
+  const [method, params] = question(args?.kind, args?.tenant);
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const answer = await ask(session, res, method, params);
+  writeEvent(res, { jsonrpc: '2.0', id, result: text(answerText(answer)) });
+  res.end();
+}
+
+// Outside any request: a log message and a sampling request with the tenant's records on the GET stream, then a
+// clean sentinel message (a client that saw the sentinel has seen everything sent before it). The call's answer
+// says how the outside request was answered.
+async function outside(session, id, args, res) {
+  const stream = await within(WAIT_MS, getStream(session), 'no GET stream');
+  if (stream.timedOut) return json(res, { jsonrpc: '2.0', id, result: { ...text(stream.timedOut), isError: true } });
+  writeEvent(stream, note(`outside the call: ${recordsOf(args?.tenant)}`));
+  const [method, params] = question('sampling', args?.tenant);
+  const answered = ask(session, stream, method, params);
+  writeEvent(stream, note(`sentinel ${args?.sentinel ?? ''}`));
+  return json(res, { jsonrpc: '2.0', id, result: text(`outside request: ${answerText(await answered)}`) });
+}
+
 const note = (data) => ({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', logger: 'crm', data } });
 
-function callTool(id, name, args, res) {
+function callTool(id, name, args, res, session) {
   const result = (r) => json(res, { jsonrpc: '2.0', id, result: r });
   switch (name) {
     case 'all_records': return result(text(JSON.stringify(RECORDS)));
@@ -64,24 +135,38 @@ function callTool(id, name, args, res) {
     case 'update': return result(text(`stored ${String(args?.record ?? '').length} characters`));
     case 'post': return result(text(`posted ${String(args?.text ?? '').length} characters`));
     case 'ordinary': return result(text('Echo: hello world. The sum of 2 and 3 is 5.'));
+    case 'answers': return result(text(JSON.stringify(answers)));
+    case 'ask':
+    case 'outside':
+      if (!session) return json(res, { jsonrpc: '2.0', id, error: { code: -32600, message: `${name} needs a session` } });
+      return name === 'ask' ? askDuringCall(session, id, args, res) : outside(session, id, args, res);
     default: return json(res, { jsonrpc: '2.0', id, error: { code: -32602, message: `unknown tool ${name}` } });
   }
 }
 
-function handle(message, res) {
+function handle(message, res, session) {
   const { id, method, params } = message;
-  if (id === undefined) {
+  if (id === undefined || method === undefined) {
+    // A notification, or the client's answer to one of our requests.
+    if (id !== undefined && session?.pending.has(id)) {
+      session.pending.get(id)(message);
+      session.pending.delete(id);
+    }
     res.writeHead(202).end();
     return;
   }
   const result = (r) => json(res, { jsonrpc: '2.0', id, result: r });
   switch (method) {
-    case 'initialize':
+    case 'initialize': {
+      const sid = randomUUID();
+      sessions.set(sid, { get: null, opened: [], pending: new Map() });
+      res.setHeader('mcp-session-id', sid);
       return result({ protocolVersion: params?.protocolVersion ?? '2025-11-25',
         capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} }, serverInfo: { name: 'leaky', version: '1.0.0' } });
+    }
     case 'ping': return result({});
     case 'tools/list': return result({ tools: TOOLS });
-    case 'tools/call': return callTool(id, params?.name, params?.arguments, res);
+    case 'tools/call': return callTool(id, params?.name, params?.arguments, res, session);
     case 'resources/list':
       return result({ resources: [{ uri: 'leaky://records/all', name: 'all records', mimeType: 'application/json' },
         { uri: 'leaky://records/blob', name: 'records export', mimeType: 'application/octet-stream' }] });
@@ -103,6 +188,25 @@ const srv = http.createServer(async (req, res) => {
     res.writeHead(404).end();
     return;
   }
+  const session = sessions.get(req.headers['mcp-session-id']);
+  if (req.method === 'GET') {
+    if (!session) {
+      res.writeHead(session === undefined && req.headers['mcp-session-id'] ? 404 : 405).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    session.get = res;
+    for (const resolve of session.opened.splice(0)) resolve(res);
+    res.on('close', () => { if (session.get === res) session.get = null; });
+    return;
+  }
+  if (req.method === 'DELETE') {
+    if (session) session.get?.end();
+    sessions.delete(req.headers['mcp-session-id']);
+    res.writeHead(session ? 200 : 404).end();
+    return;
+  }
   if (req.method !== 'POST') {
     res.writeHead(405).end();
     return;
@@ -114,7 +218,7 @@ const srv = http.createServer(async (req, res) => {
     res.writeHead(400).end();
     return;
   }
-  handle(message, res);
+  handle(message, res, session);
 });
 srv.listen(port, '127.0.0.1', () => console.error(`leaky server listening on ${srv.address().port}`));
 process.on('SIGTERM', () => process.exit(0));
