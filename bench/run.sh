@@ -32,7 +32,7 @@ PEER_CONNECTIONS=${PEER_CONNECTIONS:-16}
 PEER_SECONDS=${PEER_SECONDS:-5}
 PEER_LOW_REQUESTS=${PEER_LOW_REQUESTS:-2000}
 SESSIONS=${SESSIONS:-1000}
-EVERYTHING_ROUNDS=${EVERYTHING_ROUNDS:-3}
+EVERYTHING_ROUNDS=${EVERYTHING_ROUNDS:-5}
 EVERYTHING_SECONDS=${EVERYTHING_SECONDS:-10}
 EVERYTHING_WARMUP_SECONDS=${EVERYTHING_WARMUP_SECONDS:-3}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -276,11 +276,24 @@ url = \"http://127.0.0.1:$port/mcp\""
     --duration "$EVERYTHING_WARMUP_SECONDS" --warmup 100
   load everything-warmup-gateway --url "$gateway_url" --tool everything__echo --connections "$PEER_CONNECTIONS" \
     --duration "$EVERYTHING_WARMUP_SECONDS" --warmup 100
-  for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
-    measure_cpu "everything-direct-r$round" "$everything_pid" -- --url "http://127.0.0.1:$port/mcp" \
+  # Rounds alternate the order (direct first in odd rounds, the gateway first in even ones) so a drift of the node
+  # server's speed over the run does not always favour the same variant.
+  everything_direct() {
+    measure_cpu "everything-direct-r$1" "$everything_pid" -- --url "http://127.0.0.1:$port/mcp" \
       --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
-    measure_cpu "everything-gateway-r$round" "$gateway_pid" "$everything_pid" -- --url "$gateway_url" \
+  }
+  everything_gateway() {
+    measure_cpu "everything-gateway-r$1" "$gateway_pid" "$everything_pid" -- --url "$gateway_url" \
       --tool everything__echo --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
+  }
+  for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
+    if [ $((round % 2)) = 1 ]; then
+      everything_direct "$round"
+      everything_gateway "$round"
+    else
+      everything_gateway "$round"
+      everything_direct "$round"
+    fi
   done
   stop_last  # gw-everything
   # (2c) The same upstream with the gateway off its core: node alone on SERVER_CPU as in the direct runs, the
@@ -293,12 +306,23 @@ transport = \"http\"
 url = \"http://127.0.0.1:$port/mcp\""
     NO_BUSY_POLL=1 load everything-warmup-split --url "$gateway_url" --tool everything__echo \
       --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_WARMUP_SECONDS" --warmup 100
-    for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
-      NO_BUSY_POLL=1 measure_cpu "everything-split-direct-r$round" "$everything_pid" -- \
+    split_direct() {
+      NO_BUSY_POLL=1 measure_cpu "everything-split-direct-r$1" "$everything_pid" -- \
         --url "http://127.0.0.1:$port/mcp" --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
-      NO_BUSY_POLL=1 measure_cpu "everything-split-gateway-r$round" "$gateway_pid" "$everything_pid" -- \
+    }
+    split_gateway() {
+      NO_BUSY_POLL=1 measure_cpu "everything-split-gateway-r$1" "$gateway_pid" "$everything_pid" -- \
         --url "$gateway_url" --tool everything__echo --connections "$PEER_CONNECTIONS" \
         --duration "$EVERYTHING_SECONDS" --warmup 100
+    }
+    for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
+      if [ $((round % 2)) = 1 ]; then
+        split_direct "$round"
+        split_gateway "$round"
+      else
+        split_gateway "$round"
+        split_direct "$round"
+      fi
     done
     stop_last  # gw-everything-split
   fi

@@ -1,7 +1,8 @@
 // bulkhead-load: a keep-alive MCP load client for the benchmarks.
 // C connections, one request in flight per connection (fixed concurrency). Each connection first runs the
 // session handshake (initialize → captures Mcp-Session-Id → notifications/initialized), then repeats tools/call of
-// one tool. Accepts JSON and SSE responses (Content-Length, chunked or close-delimited). Prints one JSON object:
+// one tool, and ends its session with DELETE when done. Accepts JSON and SSE responses (Content-Length, chunked or
+// close-delimited). Prints one JSON object:
 // requests, errors, seconds, rps and latency percentiles in µs (every sample kept and sorted: exact percentiles).
 // --sessions K instead opens K sessions, prints a JSON line once they are open, and holds them.
 // Single-threaded (one io_context); pin it with taskset.
@@ -125,7 +126,7 @@ class Connection {
   }
 
  private:
-  enum class Kind : std::uint8_t { initialize, initialized, call };
+  enum class Kind : std::uint8_t { initialize, initialized, call, close };
   enum class Phase : std::uint8_t { need_initialize, need_initialized, ready, idle, done };
 
   void connect() {
@@ -199,11 +200,11 @@ class Connection {
     const Clock::time_point now = Clock::now();
     if (o.duration_seconds > 0) {
       if (run_.started && now >= run_.deadline) {
-        finish();
+        end_session();
         return;
       }
     } else if (run_.next_seq >= o.warmup + o.requests) {
-      finish();
+      end_session();
       return;
     }
     seq_ = run_.next_seq++;
@@ -222,11 +223,22 @@ class Connection {
     send(Kind::call);
   }
 
+  // A client that is done ends its session (DELETE), as MCP clients should: a server (or gateway) left holding the
+  // sessions of every earlier run would get slower from run to run and bias whichever variant runs later.
+  void end_session() {
+    if (session_id_.empty() || stateless()) {
+      finish();
+      return;
+    }
+    body_.clear();
+    send(Kind::close);
+  }
+
   void send(Kind kind) {
     const Options& o = run_.options;
     kind_ = kind;
     out_.clear();
-    out_.append("POST ").append(o.path).append(" HTTP/1.1\r\nHost: ").append(o.host).append(":").append(o.port);
+    out_.append(kind == Kind::close ? "DELETE " : "POST ").append(o.path).append(" HTTP/1.1\r\nHost: ").append(o.host).append(":").append(o.port);
     out_.append("\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n");
     if (kind != Kind::initialize) out_.append("MCP-Protocol-Version: ").append(o.protocol).append("\r\n");
     if (!session_id_.empty()) out_.append("Mcp-Session-Id: ").append(session_id_).append("\r\n");
@@ -344,6 +356,10 @@ class Connection {
         }
         break;
       }
+      case Kind::close:
+        session_id_.clear();
+        finish();
+        return;
       case Kind::call: {
         const bool ok = status == 200 && body.find("\"result\"") != std::string_view::npos &&
                         body.find(o.message) != std::string_view::npos &&
@@ -384,6 +400,10 @@ class Connection {
     in_flight_ = false;
     if (phase_ == Phase::done) return;
     if (run_.stop) {
+      finish();
+      return;
+    }
+    if (kind_ == Kind::close) {  // the session could not be ended: nothing measured is lost
       finish();
       return;
     }
