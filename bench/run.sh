@@ -278,6 +278,9 @@ url = \"http://127.0.0.1:$port/mcp\""
     --duration "$EVERYTHING_WARMUP_SECONDS" --warmup 100
   # Rounds alternate the order (direct first in odd rounds, the gateway first in even ones) so a drift of the node
   # server's speed over the run does not always favour the same variant.
+  in_order() {  # in_order ROUND A B: A then B in odd rounds, B then A in even ones
+    if [ $(($1 % 2)) = 1 ]; then "$2" "$1"; "$3" "$1"; else "$3" "$1"; "$2" "$1"; fi
+  }
   everything_direct() {
     measure_cpu "everything-direct-r$1" "$everything_pid" -- --url "http://127.0.0.1:$port/mcp" \
       --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
@@ -287,13 +290,7 @@ url = \"http://127.0.0.1:$port/mcp\""
       --tool everything__echo --connections "$PEER_CONNECTIONS" --duration "$EVERYTHING_SECONDS" --warmup 100
   }
   for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
-    if [ $((round % 2)) = 1 ]; then
-      everything_direct "$round"
-      everything_gateway "$round"
-    else
-      everything_gateway "$round"
-      everything_direct "$round"
-    fi
+    in_order "$round" everything_direct everything_gateway
   done
   stop_last  # gw-everything
   # (2c) The same upstream with the gateway off its core: node alone on SERVER_CPU as in the direct runs, the
@@ -316,13 +313,7 @@ url = \"http://127.0.0.1:$port/mcp\""
         --duration "$EVERYTHING_SECONDS" --warmup 100
     }
     for round in $(seq 1 "$EVERYTHING_ROUNDS"); do
-      if [ $((round % 2)) = 1 ]; then
-        split_direct "$round"
-        split_gateway "$round"
-      else
-        split_gateway "$round"
-        split_direct "$round"
-      fi
+      in_order "$round" split_direct split_gateway
     done
     stop_last  # gw-everything-split
   fi
