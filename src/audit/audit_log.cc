@@ -65,7 +65,7 @@ struct AuditLog::Impl {
   std::vector<Written> written;        // written, not yet taken by the flush thread
   bool flushing = false;               // the flush thread is in fdatasync or answering a batch
   bool flush_stop = false;
-  std::chrono::steady_clock::duration gather_window{};  // half the last fdatasync, at most kGatherMaxWait
+  std::chrono::steady_clock::duration gather_window{};  // the last fdatasync's time, at most kGatherMaxWait
   std::condition_variable durable_cv;  // checkpoint() waits for progress
   std::vector<Pending> queue;          // the open batch
   std::uint64_t open_batch = 0;        // number of the open batch (= batches taken by the writer so far)
@@ -179,7 +179,7 @@ struct AuditLog::Impl {
   }
 
   static constexpr std::size_t kGatherMinRecords = 4;
-  static constexpr std::chrono::microseconds kGatherMaxWait{1000};
+  static constexpr std::chrono::microseconds kGatherMaxWait{2000};
 
   bool flush_busy() const { return flushing || !written.empty(); }  // under mutex
 
@@ -236,7 +236,7 @@ struct AuditLog::Impl {
         notify_at = 1;
       }
       if (!flush_busy() && gather_records > 0 && queue.size() < gather_records && !stopping && healthy.load()) {
-        // The flush thread is idle: gather (at most half a flush) until most of the last batch's appenders are back.
+        // The flush thread is idle: gather (at most one flush) until most of the last batch's appenders are back.
         notify_at = gather_records;
         work_cv.wait_until(lock, std::chrono::steady_clock::now() + gather_window,
                            [&] { return queue.size() >= gather_records || stopping || flush_busy(); });
@@ -313,8 +313,10 @@ struct AuditLog::Impl {
         if (checkpoint_size > 0) ++stats.checkpoints;
         durable_records.store(last.records_end);
         durable_checkpoint = std::max(durable_checkpoint, checkpoint_size);
-        // Gather for at most half a flush (performance timing, not log time: the real steady clock, not the Clock).
-        gather_window = std::min<std::chrono::steady_clock::duration>(kGatherMaxWait, sync_time / 2);
+        // Gather for at most one flush (performance timing, not log time: the real steady clock, not the Clock):
+        // when the appenders come back within a flush, one batch of all of them (flush + their CPU) beats two
+        // overlapped half batches (two flushes); when they take longer, the overlap wins.
+        gather_window = std::min<std::chrono::steady_clock::duration>(kGatherMaxWait, sync_time);
         // Concurrency estimate: these appenders come back, plus those written or queued meanwhile.
         std::size_t concurrency = records + queue.size();
         for (const Written& w : written) concurrency += w.records.size();
