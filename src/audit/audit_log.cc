@@ -64,6 +64,7 @@ struct AuditLog::Impl {
   std::condition_variable idle_cv;     // writer waits until everything written is flushed (roll-over, stop)
   std::vector<Written> written;        // written, not yet taken by the flush thread
   bool flushing = false;               // the flush thread is in fdatasync or answering a batch
+  bool syncing = false;                // the flush thread is in fdatasync
   bool flush_stop = false;
   std::chrono::steady_clock::duration gather_window{};  // the last fdatasync's time, at most kGatherMaxWait
   std::condition_variable durable_cv;  // checkpoint() waits for progress
@@ -181,7 +182,9 @@ struct AuditLog::Impl {
   static constexpr std::size_t kGatherMinRecords = 4;
   static constexpr std::chrono::microseconds kGatherMaxWait{2000};
 
-  bool flush_busy() const { return flushing || !written.empty(); }  // under mutex
+  // A flush is in flight or about to start (under mutex). Answering a batch does not count: its appenders come back
+  // meanwhile and should be gathered, not split off into a chunk of their own.
+  bool flush_busy() const { return syncing || !written.empty(); }
 
   // Fails `batch` (already taken from the queue) and everything queued, after the
   // flush thread has answered what was written before (writer thread; `lock` held on entry and exit).
@@ -292,6 +295,7 @@ struct AuditLog::Impl {
       jobs.clear();
       jobs.swap(written);
       flushing = true;
+      syncing = true;
       const bool ok_so_far = healthy.load();
       std::size_t records = 0;
       std::uint64_t checkpoint_size = 0;
@@ -305,6 +309,8 @@ struct AuditLog::Impl {
       if (ok_so_far) synced = jobs.back().segment->sync();
       const auto sync_time = std::chrono::steady_clock::now() - sync_started;
       lock.lock();
+      syncing = false;
+      if (written.empty()) work_cv.notify_one();  // the writer may be waiting for the flush to go idle
       const Written& last = jobs.back();
       if (ok_so_far && synced) {
         ++stats.batches;
@@ -352,10 +358,7 @@ struct AuditLog::Impl {
       jobs.clear();
       lock.lock();
       flushing = false;
-      if (written.empty()) {
-        idle_cv.notify_all();
-        work_cv.notify_one();  // the writer may be waiting for the flush to go idle
-      }
+      if (written.empty()) idle_cv.notify_all();
     }
   }
 };

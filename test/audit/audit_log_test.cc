@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <future>
 #include <thread>
 
@@ -22,12 +23,37 @@ namespace {
 
 using namespace bulkhead::audit::testing;
 
+// In a forked child: opens the log, then limits the file size (writes past it fail with EFBIG, like a full disk).
+std::optional<std::unique_ptr<AuditLog>> open_with_file_size_limit(const AuditOptions& o, core::Clock& clock,
+                                                                   rlim_t bytes) {
+  ::signal(SIGXFSZ, SIG_IGN);
+  auto log = AuditLog::open(o, clock);
+  if (!log) ::_exit(10);
+  const rlimit limit{bytes, bytes};
+  ::setrlimit(RLIMIT_FSIZE, &limit);
+  return std::move(*log);
+}
+
 class AuditLogTest : public ::testing::Test {
  protected:
   ScratchDir dir_{"log"};
   core::SystemClock clock_;
   fs::path log_dir() const { return dir_ / "log"; }
   AuditOptions options() const { return options_for(log_dir(), dir_ / "key.pem"); }
+  // The forked writer exited 0; its partial batch is a torn tail: the next open recovers it and the log verifies.
+  void expect_child_passed_and_log_recovers(pid_t child, const AuditOptions& o) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    {
+      auto log = AuditLog::open(o, clock_);
+      ASSERT_TRUE(log) << log.error().message;
+    }
+    auto report = verify(log_dir());
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->ok()) << report->failure->message;
+  }
 };
 
 TEST_F(AuditLogTest, AppendsInSeqOrderAndVerifies) {
@@ -310,12 +336,8 @@ TEST_F(AuditLogTest, WriteErrorFailsClosed) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    ::signal(SIGXFSZ, SIG_IGN);
     core::SystemClock clock;
-    auto log = AuditLog::open(o, clock);
-    if (!log) ::_exit(10);
-    const rlimit limit{20000, 20000};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
+    auto log = open_with_file_size_limit(o, clock, 20000);
     int ok = 0;
     core::Result<std::uint64_t> last;
     for (int i = 0; i < 400; ++i) {
@@ -337,18 +359,7 @@ TEST_F(AuditLogTest, WriteErrorFailsClosed) {
     if (ok < 10 || ok >= 400) ::_exit(15);
     ::_exit(0);
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  // The partial batch is a torn tail: the next open recovers it and the log verifies.
-  {
-    auto log = AuditLog::open(o, clock_);
-    ASSERT_TRUE(log) << log.error().message;
-  }
-  auto report = verify(log_dir());
-  ASSERT_TRUE(report);
-  EXPECT_TRUE(report->ok()) << report->failure->message;
+  expect_child_passed_and_log_recovers(child, o);
 }
 
 // A write error while appends are in flight (the writer runs ahead of the flush): the successes are a prefix of
@@ -359,12 +370,8 @@ TEST_F(AuditLogTest, WriteErrorWithAppendsInFlightFailsEverythingAfter) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    ::signal(SIGXFSZ, SIG_IGN);
     core::SystemClock clock;
-    auto log = AuditLog::open(o, clock);
-    if (!log) ::_exit(10);
-    const rlimit limit{60000, 60000};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
+    auto log = open_with_file_size_limit(o, clock, 60000);
     std::mutex mutex;
     std::condition_variable cv;
     std::vector<std::pair<std::uint64_t, bool>> answers;  // (seq, ok) in callback order
@@ -395,17 +402,7 @@ TEST_F(AuditLogTest, WriteErrorWithAppendsInFlightFailsEverythingAfter) {
     if (ok < 10 || ok >= kRecords) ::_exit(14);
     ::_exit(0);
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  {
-    auto log = AuditLog::open(o, clock_);
-    ASSERT_TRUE(log) << log.error().message;
-  }
-  auto report = verify(log_dir());
-  ASSERT_TRUE(report);
-  EXPECT_TRUE(report->ok()) << report->failure->message;
+  expect_child_passed_and_log_recovers(child, o);
 }
 
 }  // namespace
