@@ -265,9 +265,20 @@ struct AuditLog::Impl {
           }
           fail_rest(batch, lock);
         } else if (*wrote) {
-          written.push_back({std::move(batch), batch_end, frontier.size(), checkpoint_size, &*segment});
+          Written job{std::move(batch), batch_end, frontier.size(), checkpoint_size, &*segment};
           batch = {};
-          flush_cv.notify_one();
+          if (gather_records == 0 && !flushing && written.empty() && queue.empty()) {
+            // Low concurrency (fewer than kGatherMinRecords outstanding), nothing in flight: nothing to overlap, so
+            // flush and answer here and save the hand-off to the flush thread (a wake-up per record).
+            std::vector<Written> jobs;
+            jobs.push_back(std::move(job));
+            flushing = true;
+            syncing = true;
+            flush_and_answer(jobs, lock);
+          } else {
+            written.push_back(std::move(job));
+            flush_cv.notify_one();
+          }
           // Sign a due checkpoint now, while the flush runs; it goes at the start of the next batch, directly
           // after this batch's last record.
           if (checkpoint_due(false)) {
@@ -284,8 +295,7 @@ struct AuditLog::Impl {
     flush_cv.notify_one();
   }
 
-  // The flush thread: one fdatasync for everything written so far, then answers those batches in order. A failed
-  // fdatasync fails its batches and everything written after it (never retried); the writer fails the rest.
+  // The flush thread: flushes and answers everything written so far, again and again.
   void flush_loop() {
     std::vector<Written> jobs;
     std::unique_lock lock(mutex);
@@ -296,70 +306,77 @@ struct AuditLog::Impl {
       jobs.swap(written);
       flushing = true;
       syncing = true;
-      const bool ok_so_far = healthy.load();
-      std::size_t records = 0;
-      std::uint64_t checkpoint_size = 0;
-      for (const Written& w : jobs) {
-        records += w.records.size();
-        checkpoint_size = std::max(checkpoint_size, w.checkpoint_size);
-      }
-      lock.unlock();
-      core::Result<void> synced;
-      const auto sync_started = std::chrono::steady_clock::now();
-      if (ok_so_far) synced = jobs.back().segment->sync();
-      const auto sync_time = std::chrono::steady_clock::now() - sync_started;
-      lock.lock();
-      syncing = false;
-      if (written.empty()) work_cv.notify_one();  // the writer may be waiting for the flush to go idle
-      const Written& last = jobs.back();
-      if (ok_so_far && synced) {
-        ++stats.batches;
-        stats.sync_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(sync_time).count());
-        stats.records += records;
-        if (checkpoint_size > 0) ++stats.checkpoints;
-        durable_records.store(last.records_end);
-        durable_checkpoint = std::max(durable_checkpoint, checkpoint_size);
-        // Gather for at most one flush (performance timing, not log time: the real steady clock, not the Clock):
-        // when the appenders come back within a flush, one batch of all of them (flush + their CPU) beats two
-        // overlapped half batches (two flushes); when they take longer, the overlap wins.
-        gather_window = std::min<std::chrono::steady_clock::duration>(kGatherMaxWait, sync_time);
-        // Concurrency estimate: these appenders come back, plus those written or queued meanwhile.
-        std::size_t concurrency = records + queue.size();
-        for (const Written& w : written) concurrency += w.records.size();
-        gather_records = concurrency >= kGatherMinRecords ? concurrency : 0;
-      } else if (ok_so_far) {
-        failure = synced.error().message;
-        healthy.store(false);
-      }
-      // Batches written after a failed flush are failed too (their own flush would be a retry).
-      const bool ok = ok_so_far && synced;
-      if (!ok) {
-        for (Written& w : written) jobs.push_back(std::move(w));
-        written.clear();
-      }
-      const std::uint64_t batch_end = jobs.back().batch_end;
-      lock.unlock();
-      batches.finish(batch_end);  // one wake-up call for every append_and_wait of these batches
-      durable_cv.notify_all();
-      if (ok) {
-        for (Written& w : jobs) {
-          for (Pending& p : w.records) {
-            if (p.callback) p.callback(p.seq);
-          }
-        }
-      } else {
-        const core::Error error = unavailable();
-        for (Written& w : jobs) {
-          for (Pending& p : w.records) {
-            if (p.callback) p.callback(std::unexpected(error));
-          }
-        }
-      }
-      jobs.clear();
-      lock.lock();
-      flushing = false;
-      if (written.empty()) idle_cv.notify_all();
+      flush_and_answer(jobs, lock);
     }
+  }
+
+  // One fdatasync for `jobs` (taken from `written`, oldest first; flushing and syncing set), then answers them in
+  // order. A failed fdatasync fails them and every batch written after them (never retried); the writer fails the
+  // rest. `lock` is held on entry and exit.
+  void flush_and_answer(std::vector<Written>& jobs, std::unique_lock<std::mutex>& lock) {
+    const bool ok_so_far = healthy.load();
+    std::size_t records = 0;
+    std::uint64_t checkpoint_size = 0;
+    for (const Written& w : jobs) {
+      records += w.records.size();
+      checkpoint_size = std::max(checkpoint_size, w.checkpoint_size);
+    }
+    lock.unlock();
+    core::Result<void> synced;
+    const auto sync_started = std::chrono::steady_clock::now();
+    if (ok_so_far) synced = jobs.back().segment->sync();
+    const auto sync_time = std::chrono::steady_clock::now() - sync_started;
+    lock.lock();
+    syncing = false;
+    if (written.empty()) work_cv.notify_one();  // the writer may be waiting for the flush to go idle
+    const Written& last = jobs.back();
+    if (ok_so_far && synced) {
+      ++stats.batches;
+      stats.sync_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(sync_time).count());
+      stats.records += records;
+      if (checkpoint_size > 0) ++stats.checkpoints;
+      durable_records.store(last.records_end);
+      durable_checkpoint = std::max(durable_checkpoint, checkpoint_size);
+      // Gather for at most one flush (performance timing, not log time: the real steady clock, not the Clock):
+      // when the appenders come back within a flush, one batch of all of them (flush + their CPU) beats two
+      // overlapped half batches (two flushes); when they take longer, the overlap wins.
+      gather_window = std::min<std::chrono::steady_clock::duration>(kGatherMaxWait, sync_time);
+      // Concurrency estimate: these appenders come back, plus those written or queued meanwhile.
+      std::size_t concurrency = records + queue.size();
+      for (const Written& w : written) concurrency += w.records.size();
+      gather_records = concurrency >= kGatherMinRecords ? concurrency : 0;
+    } else if (ok_so_far) {
+      failure = synced.error().message;
+      healthy.store(false);
+    }
+    // Batches written after a failed flush are failed too (their own flush would be a retry).
+    const bool ok = ok_so_far && synced;
+    if (!ok) {
+      for (Written& w : written) jobs.push_back(std::move(w));
+      written.clear();
+    }
+    const std::uint64_t batch_end = jobs.back().batch_end;
+    lock.unlock();
+    batches.finish(batch_end);  // one wake-up call for every append_and_wait of these batches
+    durable_cv.notify_all();
+    if (ok) {
+      for (Written& w : jobs) {
+        for (Pending& p : w.records) {
+          if (p.callback) p.callback(p.seq);
+        }
+      }
+    } else {
+      const core::Error error = unavailable();
+      for (Written& w : jobs) {
+        for (Pending& p : w.records) {
+          if (p.callback) p.callback(std::unexpected(error));
+        }
+      }
+    }
+    jobs.clear();
+    lock.lock();
+    flushing = false;
+    if (written.empty()) idle_cv.notify_all();
   }
 };
 
