@@ -85,6 +85,7 @@ void report_writer_stats(const audit::WriterStats& stats, std::chrono::steady_cl
   state.counters["records_per_fsync"] = static_cast<double>(stats.records) / batches;
   state.counters["fsync_us"] = static_cast<double>(stats.sync_ns) / 1e3 / batches;
   state.counters["batch_us"] = wall_us / batches;
+  state.counters["segments"] = static_cast<double>(stats.segments_created);
 }
 
 // Group commit: every thread appends and waits until its record is durable (sync mode), like a gateway request.

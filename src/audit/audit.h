@@ -2,16 +2,17 @@
 // prefixed, CRC32C-protected, SHA-256 hash-chained frame in segment files, with periodic Ed25519-signed RFC 9162
 // Merkle tree heads (checkpoints). On-disk format: docs/formats/audit.md; behaviour: docs/audit.md.
 //
-// Thread-safety: AuditLog is safe to call from any number of threads. One dedicated writer thread owns the files;
-// appenders only enqueue (group commit: one write + one fdatasync per batch, the next batch forms while the
-// previous fdatasync runs). The reader functions (verify, inclusion_proof, export_tenant, tail) are pure readers of
-// a directory and may run while a writer appends (they see a prefix of the log).
-// Lifetime: destroying an AuditLog drains the queue, writes a final checkpoint and joins the writer thread; every
+// Thread-safety: AuditLog is safe to call from any number of threads. Two dedicated threads own the files: the
+// writer frames and writes batches, the flush thread fdatasyncs them and answers them in order; appenders only
+// enqueue (group commit: the next batch is framed and written while the previous fdatasync runs). The reader
+// functions (verify, inclusion_proof, export_tenant, tail) are pure readers of a directory and may run while a
+// writer appends (they see a prefix of the log).
+// Lifetime: destroying an AuditLog drains the queue, writes a final checkpoint and joins both threads; every
 // callback has run by the time the destructor returns.
 //
 // Integration with a single-threaded Boost.Asio io_context (the gateway): the on_durable callback of append() runs
-// on the writer thread (or, in async mode / once the log has failed, on the calling thread before append returns),
-// so post back to the io_context:
+// on one of the log's two threads (or, in async mode / once the log has failed, on the calling thread before append
+// returns), so post back to the io_context:
 //   log.append(std::move(record), [ex = io.get_executor(), done = std::move(done)](auto seq) mutable {
 //     boost::asio::post(ex, [done = std::move(done), seq = std::move(seq)]() mutable { done(std::move(seq)); });
 //   });
@@ -147,7 +148,7 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Enqueues one record. on_durable (must not throw; keep it short: it runs on the writer thread between batches)
+  // Enqueues one record. on_durable (must not throw; keep it short: it runs on a log thread between flushes)
   // gets the record's seq once durable (sync) / enqueued (async), or an error:
   // audit_unavailable after any write/fsync error (the failed batch, everything pending, every later append),
   // invalid_request for a record larger than the 1 MiB payload limit. Never drops a record silently.

@@ -40,16 +40,33 @@ struct AuditLog::Impl {
   std::optional<detail::SegmentWriter> segment;
   Sha256Digest last_hash{};
   detail::MerkleFrontier frontier;
-  std::uint64_t checkpointed = 0;   // tree size of the last checkpoint written and flushed
+  std::uint64_t written_checkpoint = 0;  // tree size of the last checkpoint written (flushed or being flushed)
   std::uint64_t signed_size = 0;    // tree size of the last checkpoint signed (written or still in `next_checkpoint`)
   std::vector<std::uint8_t> next_checkpoint;  // a signed checkpoint frame for the start of the next batch
   std::chrono::steady_clock::time_point last_checkpoint_at;
   std::vector<std::uint8_t> buffer;
   std::unique_ptr<detail::SegmentPreparer> preparer;  // null when preallocate_segments is off
 
+  // A batch written to the segment (page cache) and handed to the flush thread: made durable by the next
+  // fdatasync that starts after it was written, acknowledged in order.
+  struct Written {
+    std::vector<Pending> records;
+    std::uint64_t batch_end = 0;        // batches [0, batch_end) are covered once this one is durable
+    std::uint64_t records_end = 0;      // records [0, records_end) likewise
+    std::uint64_t checkpoint_size = 0;  // tree size of a checkpoint in this batch (0: none)
+    detail::SegmentWriter* segment = nullptr;
+  };
+
   // Shared; guarded by mutex.
   mutable std::mutex mutex;
-  std::condition_variable work_cv;     // writer waits for work
+  std::condition_variable work_cv;     // writer waits for work (and for the flush thread to go idle)
+  std::condition_variable flush_cv;    // flush thread waits for written batches
+  std::condition_variable idle_cv;     // writer waits until everything written is flushed (roll-over, stop)
+  std::vector<Written> written;        // written, not yet taken by the flush thread
+  bool flushing = false;               // the flush thread is in fdatasync or answering a batch
+  bool syncing = false;                // the flush thread is in fdatasync
+  bool flush_stop = false;
+  std::chrono::steady_clock::duration gather_window{};  // the last fdatasync's time, at most kGatherMaxWait
   std::condition_variable durable_cv;  // checkpoint() waits for progress
   std::vector<Pending> queue;          // the open batch
   std::uint64_t open_batch = 0;        // number of the open batch (= batches taken by the writer so far)
@@ -68,7 +85,8 @@ struct AuditLog::Impl {
   // append_and_wait without the mutex.
   std::atomic<std::uint64_t> durable_records{0};
   detail::BatchSignal batches;  // append_and_wait sleeps here: one wake-up call per batch
-  std::thread thread;
+  std::thread thread;        // writer: frames and writes batches
+  std::thread flush_thread;  // fdatasyncs written batches and answers them, in order
 
   core::Error unavailable() const { return core::Error{core::Reason::audit_unavailable, "audit log unavailable: " + failure}; }
 
@@ -95,37 +113,49 @@ struct AuditLog::Impl {
     last_checkpoint_at = clock.steady_now();
   }
 
+  // Blocks until the flush thread has answered everything written so far (writer thread).
+  void wait_flushed() {
+    std::unique_lock lock(mutex);
+    idle_cv.wait(lock, [&] { return written.empty() && !flushing; });
+  }
+
   // Starts a new segment before a batch of `bytes` starting at record `first_seq` when the current one is full:
   // a prepared (preallocated) one as soon as the batch no longer fits into the current one's preallocated room (a
   // plain segment has none), else a plain one once segment_max_bytes is reached. Without either, the batch is
-  // appended past the preallocated room.
+  // appended past the preallocated room. Everything written to the old segment is made durable first, so a new
+  // segment never exists on disk while the end of the previous one is still unflushed.
   core::Result<void> roll_over_if_needed(std::uint64_t first_seq, std::size_t bytes) {
     const std::uint64_t size = segment->size();
     const bool fits = size + bytes <= segment->capacity();
-    std::optional<detail::SegmentWriter> next;
+    std::optional<detail::PreparedFile> prepared;
     if (preparer && size > detail::kSegmentHeaderBytes && (!fits || size >= options.segment_max_bytes)) {
-      if (auto prepared = preparer->take()) {
-        auto adopted = detail::SegmentWriter::adopt(options.dir, first_seq, std::move(*prepared));
-        if (!adopted) return std::unexpected(adopted.error());
-        next.emplace(std::move(*adopted));
-      }
+      prepared = preparer->take();
     }
-    if (!next && size >= options.segment_max_bytes) {
+    if (!prepared && size < options.segment_max_bytes) return {};
+    wait_flushed();
+    if (!healthy.load()) return std::unexpected(unavailable());  // the flush of the old segment failed
+    std::optional<detail::SegmentWriter> next;
+    if (prepared) {
+      auto adopted = detail::SegmentWriter::adopt(options.dir, first_seq, std::move(*prepared));
+      if (!adopted) return std::unexpected(adopted.error());
+      next.emplace(std::move(*adopted));
+    } else {
       auto created = detail::SegmentWriter::create(options.dir, first_seq);
       if (!created) return std::unexpected(created.error());
       next.emplace(std::move(*created));
     }
-    if (!next) return {};
     segment = std::move(next);
     std::lock_guard lock(mutex);
     ++stats.segments_created;
     return {};
   }
 
-  // Writes one batch and fdatasyncs once. The batch starts with the checkpoint signed after the previous batch (if
-  // any: it covers exactly the records before this batch) and, when forced (checkpoint(), close), ends with one
-  // covering this batch too.
-  core::Result<void> write_batch(const std::vector<Pending>& batch, bool force_checkpoint) {
+  // Frames one batch and writes it (no flush: the flush thread does that). The batch starts with the checkpoint
+  // signed after the previous batch (if any: it covers exactly the records before this batch) and, when forced
+  // (checkpoint(), close), ends with one covering this batch too. Sets `checkpoint_size` to the tree size of the
+  // checkpoint written (0: none). Returns whether anything was written.
+  core::Result<bool> write_batch(const std::vector<Pending>& batch, bool force_checkpoint,
+                                 std::uint64_t& checkpoint_size) {
     buffer.clear();
     bool with_checkpoint = !next_checkpoint.empty();
     if (with_checkpoint) buffer.swap(next_checkpoint);
@@ -134,38 +164,55 @@ struct AuditLog::Impl {
       frontier.add_leaf_hash(last_hash);
     }
     // Forced (checkpoint(), close) or due by time with nothing else to write: sign here. A checkpoint that falls due
-    // with records in the batch is signed after the flush instead (run()).
+    // with records in the batch is signed after this batch was handed to the flush thread instead (run()).
     if (checkpoint_due(force_checkpoint) && (force_checkpoint || batch.empty())) {
       sign_checkpoint(buffer);
       with_checkpoint = true;
     }
-    if (buffer.empty()) return {};
+    checkpoint_size = with_checkpoint ? signed_size : 0;
+    if (buffer.empty()) return false;
     if (!batch.empty()) {
-      if (auto ok = roll_over_if_needed(batch.front().seq, buffer.size()); !ok) return ok;
+      if (auto ok = roll_over_if_needed(batch.front().seq, buffer.size()); !ok) return std::unexpected(ok.error());
     }
-    if (auto ok = segment->append(buffer); !ok) return ok;
-    const auto sync_started = std::chrono::steady_clock::now();
-    if (auto ok = segment->sync(); !ok) return ok;
-    const auto sync_time = std::chrono::steady_clock::now() - sync_started;
-    if (with_checkpoint) checkpointed = signed_size;
-    std::lock_guard lock(mutex);
-    ++stats.batches;
-    stats.sync_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(sync_time).count());
-    stats.records += batch.size();
-    if (with_checkpoint) ++stats.checkpoints;
-    return {};
+    if (auto ok = segment->append(buffer); !ok) return std::unexpected(ok.error());
+    if (with_checkpoint) written_checkpoint = signed_size;
+    return true;
   }
 
   static constexpr std::size_t kGatherMinRecords = 4;
-  static constexpr std::chrono::microseconds kGatherMaxWait{1000};
-  std::chrono::steady_clock::duration gather_window{};  // writer thread only
+  static constexpr std::chrono::microseconds kGatherMaxWait{2000};
 
+  // A flush is in flight or about to start (under mutex). Answering a batch does not count: its appenders come back
+  // meanwhile and should be gathered, not split off into a chunk of their own.
+  bool flush_busy() const { return syncing || !written.empty(); }
+
+  // Fails `batch` (already taken from the queue) and everything queued, after the
+  // flush thread has answered what was written before (writer thread; `lock` held on entry and exit).
+  void fail_rest(std::vector<Pending>& batch, std::unique_lock<std::mutex>& lock) {
+    idle_cv.wait(lock, [&] { return written.empty() && !flushing; });
+    for (Pending& p : queue) batch.push_back(std::move(p));
+    queue.clear();
+    ++open_batch;
+    const std::uint64_t failed_end = open_batch;
+    lock.unlock();
+    batches.finish(failed_end);  // their append_and_wait see durable_records <= seq: unavailable
+    durable_cv.notify_all();
+    const core::Error error = unavailable();
+    for (Pending& p : batch) {
+      if (p.callback) p.callback(std::unexpected(error));
+    }
+    batch.clear();
+    lock.lock();
+  }
+
+  // The writer thread: takes the queue, frames and writes it, hands it to the flush thread — and keeps doing so
+  // while a flush is in flight (the next batch is framed and written during the previous fdatasync).
   void run() {
     std::vector<Pending> batch;
     std::unique_lock lock(mutex);
     for (;;) {
       const auto has_work = [&] {
-        return !queue.empty() || stopping || (healthy.load() && checkpoint_target > durable_checkpoint);
+        return !queue.empty() || stopping || (healthy.load() && checkpoint_target > written_checkpoint);
       };
       while (!has_work()) {
         if (!healthy.load()) {
@@ -184,65 +231,152 @@ struct AuditLog::Impl {
           work_cv.wait(lock);
         }
       }
-      if (gather_records > 0 && queue.size() < gather_records && !stopping && healthy.load()) {
+      const auto forced_now = [&] { return stopping || checkpoint_target > written_checkpoint; };
+      if (healthy.load() && flush_busy() && !forced_now()) {
+        // A flush is in flight: write what arrives in chunks, so that little is left to frame when it returns.
+        notify_at = std::max(kGatherMinRecords, gather_records / 4);
+        work_cv.wait(lock, [&] { return queue.size() >= notify_at || !flush_busy() || forced_now(); });
+        notify_at = 1;
+      }
+      if (!flush_busy() && gather_records > 0 && queue.size() < gather_records && !stopping && healthy.load()) {
+        // The flush thread is idle: gather (at most one flush) until most of the last batch's appenders are back.
         notify_at = gather_records;
         work_cv.wait_until(lock, std::chrono::steady_clock::now() + gather_window,
-                           [&] { return queue.size() >= gather_records || stopping; });
+                           [&] { return queue.size() >= gather_records || stopping || flush_busy(); });
         notify_at = 1;
       }
       batch.clear();
       batch.swap(queue);
-      ++open_batch;  // appenders from now on join the next batch
+      if (!batch.empty()) ++open_batch;  // appenders from now on join the next batch
       const std::uint64_t batch_end = open_batch;
       const bool stop_now = stopping;
-      const bool forced = stop_now || checkpoint_target > durable_checkpoint;
-      const bool ok_so_far = healthy.load();
-      lock.unlock();
-
-      core::Result<void> written;
-      const auto started = std::chrono::steady_clock::now();
-      if (ok_so_far) written = write_batch(batch, forced);
-      // Gather for at most half a flush (performance timing, not log time: the real steady clock, not the Clock).
-      gather_window = std::min<std::chrono::steady_clock::duration>(
-          kGatherMaxWait, (std::chrono::steady_clock::now() - started) / 2);
-      lock.lock();
-      // Concurrency estimate: this batch's appenders come back, plus those that queued during the flush.
-      const std::size_t concurrency = batch.size() + queue.size();
-      gather_records = concurrency >= kGatherMinRecords ? concurrency : 0;
-      if (ok_so_far && written) {
-        durable_records.store(frontier.size());
-        durable_checkpoint = checkpointed;
+      const bool forced = forced_now();
+      if (!healthy.load()) {
+        fail_rest(batch, lock);
+      } else {
         lock.unlock();
-        batches.finish(batch_end);  // one wake-up call for every append_and_wait of the batch
-        durable_cv.notify_all();
-        for (Pending& p : batch) {
+        std::uint64_t checkpoint_size = 0;
+        core::Result<bool> wrote = write_batch(batch, forced, checkpoint_size);
+        lock.lock();
+        if (!wrote) {
+          if (healthy.load()) {
+            failure = wrote.error().message;
+            healthy.store(false);
+          }
+          fail_rest(batch, lock);
+        } else if (*wrote) {
+          Written job{std::move(batch), batch_end, frontier.size(), checkpoint_size, &*segment};
+          batch = {};
+          if (gather_records == 0 && !flushing && written.empty() && queue.empty()) {
+            // Low concurrency (fewer than kGatherMinRecords outstanding), nothing in flight: nothing to overlap, so
+            // flush and answer here and save the hand-off to the flush thread (a wake-up per record).
+            std::vector<Written> jobs;
+            jobs.push_back(std::move(job));
+            flushing = true;
+            syncing = true;
+            flush_and_answer(jobs, lock);
+          } else {
+            written.push_back(std::move(job));
+            flush_cv.notify_one();
+          }
+          // Sign a due checkpoint now, while the flush runs; it goes at the start of the next batch, directly
+          // after this batch's last record.
+          if (checkpoint_due(false)) {
+            lock.unlock();
+            sign_checkpoint(next_checkpoint);
+            lock.lock();
+          }
+        }
+      }
+      if (stop_now && queue.empty() && (!healthy.load() || frontier.size() == written_checkpoint)) break;
+    }
+    idle_cv.wait(lock, [&] { return written.empty() && !flushing; });
+    flush_stop = true;
+    flush_cv.notify_one();
+  }
+
+  // The flush thread: flushes and answers everything written so far, again and again.
+  void flush_loop() {
+    std::vector<Written> jobs;
+    std::unique_lock lock(mutex);
+    for (;;) {
+      flush_cv.wait(lock, [&] { return !written.empty() || flush_stop; });
+      if (written.empty()) return;
+      jobs.clear();
+      jobs.swap(written);
+      flushing = true;
+      syncing = true;
+      flush_and_answer(jobs, lock);
+    }
+  }
+
+  // One fdatasync for `jobs` (taken from `written`, oldest first; flushing and syncing set), then answers them in
+  // order. A failed fdatasync fails them and every batch written after them (never retried); the writer fails the
+  // rest. `lock` is held on entry and exit.
+  void flush_and_answer(std::vector<Written>& jobs, std::unique_lock<std::mutex>& lock) {
+    const bool ok_so_far = healthy.load();
+    std::size_t records = 0;
+    std::uint64_t checkpoint_size = 0;
+    for (const Written& w : jobs) {
+      records += w.records.size();
+      checkpoint_size = std::max(checkpoint_size, w.checkpoint_size);
+    }
+    lock.unlock();
+    core::Result<void> synced;
+    const auto sync_started = std::chrono::steady_clock::now();
+    if (ok_so_far) synced = jobs.back().segment->sync();
+    const auto sync_time = std::chrono::steady_clock::now() - sync_started;
+    lock.lock();
+    syncing = false;
+    if (written.empty()) work_cv.notify_one();  // the writer may be waiting for the flush to go idle
+    const Written& last = jobs.back();
+    if (ok_so_far && synced) {
+      ++stats.batches;
+      stats.sync_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(sync_time).count());
+      stats.records += records;
+      if (checkpoint_size > 0) ++stats.checkpoints;
+      durable_records.store(last.records_end);
+      durable_checkpoint = std::max(durable_checkpoint, checkpoint_size);
+      // Gather for at most one flush (performance timing, not log time: the real steady clock, not the Clock):
+      // when the appenders come back within a flush, one batch of all of them (flush + their CPU) beats two
+      // overlapped half batches (two flushes); when they take longer, the overlap wins.
+      gather_window = std::min<std::chrono::steady_clock::duration>(kGatherMaxWait, sync_time);
+      // Concurrency estimate: these appenders come back, plus those written or queued meanwhile.
+      std::size_t concurrency = records + queue.size();
+      for (const Written& w : written) concurrency += w.records.size();
+      gather_records = concurrency >= kGatherMinRecords ? concurrency : 0;
+    } else if (ok_so_far) {
+      failure = synced.error().message;
+      healthy.store(false);
+    }
+    // Batches written after a failed flush are failed too (their own flush would be a retry).
+    const bool ok = ok_so_far && synced;
+    if (!ok) {
+      for (Written& w : written) jobs.push_back(std::move(w));
+      written.clear();
+    }
+    const std::uint64_t batch_end = jobs.back().batch_end;
+    lock.unlock();
+    batches.finish(batch_end);  // one wake-up call for every append_and_wait of these batches
+    durable_cv.notify_all();
+    if (ok) {
+      for (Written& w : jobs) {
+        for (Pending& p : w.records) {
           if (p.callback) p.callback(p.seq);
         }
-        // Sign a due checkpoint now, off the commit path of this batch (its appenders are already answered); it
-        // goes at the start of the next batch, directly after this batch's last record.
-        if (checkpoint_due(false)) sign_checkpoint(next_checkpoint);
-      } else {
-        if (ok_so_far) {
-          failure = written.error().message;
-          healthy.store(false);
-        }
-        // Fail the batch and everything still queued; later appends fail at once (healthy is false).
-        for (Pending& p : queue) batch.push_back(std::move(p));
-        queue.clear();
-        ++open_batch;
-        const std::uint64_t failed_end = open_batch;
-        lock.unlock();
-        batches.finish(failed_end);  // their append_and_wait see durable_records <= seq: unavailable
-        durable_cv.notify_all();
-        const core::Error error = unavailable();
-        for (Pending& p : batch) {
+      }
+    } else {
+      const core::Error error = unavailable();
+      for (Written& w : jobs) {
+        for (Pending& p : w.records) {
           if (p.callback) p.callback(std::unexpected(error));
         }
       }
-      batch.clear();
-      lock.lock();
-      if (stopping && queue.empty() && (!healthy.load() || frontier.size() == checkpointed)) break;
     }
+    jobs.clear();
+    lock.lock();
+    flushing = false;
+    if (written.empty()) idle_cv.notify_all();
   }
 };
 
@@ -254,7 +388,8 @@ AuditLog::~AuditLog() {
     impl_->stopping = true;
   }
   impl_->work_cv.notify_one();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->thread.joinable()) impl_->thread.join();  // the writer drains, then stops the flush thread
+  if (impl_->flush_thread.joinable()) impl_->flush_thread.join();
 }
 
 core::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& options, core::Clock& clock) {
@@ -303,7 +438,7 @@ core::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& optio
   impl->segment = std::move(recovered->segment);
   impl->last_hash = recovered->last_hash;
   impl->frontier = recovered->frontier;
-  impl->checkpointed = recovered->checkpointed;
+  impl->written_checkpoint = recovered->checkpointed;
   impl->last_checkpoint_at = clock.steady_now();
   impl->next_seq = recovered->next_seq;
   impl->durable_records.store(recovered->next_seq);
@@ -314,6 +449,7 @@ core::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& optio
   }
   Impl* raw = impl.get();
   std::unique_ptr<AuditLog> log(new AuditLog(std::move(impl)));
+  raw->flush_thread = std::thread([raw] { raw->flush_loop(); });
   raw->thread = std::thread([raw] { raw->run(); });
 
   if (!raw->recovery.clean()) {

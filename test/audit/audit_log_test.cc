@@ -7,6 +7,9 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <future>
 #include <thread>
 
@@ -20,12 +23,37 @@ namespace {
 
 using namespace bulkhead::audit::testing;
 
+// In a forked child: opens the log, then limits the file size (writes past it fail with EFBIG, like a full disk).
+std::optional<std::unique_ptr<AuditLog>> open_with_file_size_limit(const AuditOptions& o, core::Clock& clock,
+                                                                   rlim_t bytes) {
+  ::signal(SIGXFSZ, SIG_IGN);
+  auto log = AuditLog::open(o, clock);
+  if (!log) ::_exit(10);
+  const rlimit limit{bytes, bytes};
+  ::setrlimit(RLIMIT_FSIZE, &limit);
+  return std::move(*log);
+}
+
 class AuditLogTest : public ::testing::Test {
  protected:
   ScratchDir dir_{"log"};
   core::SystemClock clock_;
   fs::path log_dir() const { return dir_ / "log"; }
   AuditOptions options() const { return options_for(log_dir(), dir_ / "key.pem"); }
+  // The forked writer exited 0; its partial batch is a torn tail: the next open recovers it and the log verifies.
+  void expect_child_passed_and_log_recovers(pid_t child, const AuditOptions& o) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    {
+      auto log = AuditLog::open(o, clock_);
+      ASSERT_TRUE(log) << log.error().message;
+    }
+    auto report = verify(log_dir());
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->ok()) << report->failure->message;
+  }
 };
 
 TEST_F(AuditLogTest, AppendsInSeqOrderAndVerifies) {
@@ -113,7 +141,47 @@ TEST_F(AuditLogTest, CallbacksReportSeqOnceDurable) {
     ASSERT_TRUE(seq);
     EXPECT_EQ(*seq, static_cast<std::uint64_t>(i));
   }
-  EXPECT_EQ(on_caller_thread.load(), 0);  // sync mode: the writer thread calls back
+  EXPECT_EQ(on_caller_thread.load(), 0);  // sync mode: the log's flush thread calls back
+}
+
+// Many appends in flight (the gateway's model): the writer frames and writes while a flush runs, yet every record is
+// answered exactly once, in seq order, and the log verifies.
+TEST_F(AuditLogTest, PipelinedAppendsAreAnsweredInSeqOrder) {
+  constexpr int kRecords = 3000;
+  constexpr int kInFlight = 64;
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::uint64_t> answered;  // guarded by mutex
+  int failures = 0;
+  WriterStats stats;
+  {
+    auto log = AuditLog::open(options(), clock_);
+    ASSERT_TRUE(log);
+    auto on_durable = [&](core::Result<std::uint64_t> seq) {
+      std::lock_guard lock(mutex);
+      if (seq) answered.push_back(*seq);
+      else ++failures;
+      cv.notify_one();
+    };
+    for (int i = 0; i < kRecords; ++i) {
+      {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return static_cast<int>(answered.size()) + failures > i - kInFlight; });
+      }
+      (*log)->append(sample_record("a", i), on_durable);
+    }
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return static_cast<int>(answered.size()) + failures == kRecords; });
+    stats = (*log)->stats();
+  }
+  EXPECT_EQ(failures, 0);
+  ASSERT_EQ(answered.size(), static_cast<std::size_t>(kRecords));
+  for (std::size_t i = 0; i < answered.size(); ++i) ASSERT_EQ(answered[i], i);
+  EXPECT_LT(stats.batches * 4, stats.records) << "batches " << stats.batches;
+  auto report = verify(log_dir());
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->records, static_cast<std::uint64_t>(kRecords));
 }
 
 TEST_F(AuditLogTest, AsyncModeAnswersAtEnqueue) {
@@ -268,12 +336,8 @@ TEST_F(AuditLogTest, WriteErrorFailsClosed) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    ::signal(SIGXFSZ, SIG_IGN);
     core::SystemClock clock;
-    auto log = AuditLog::open(o, clock);
-    if (!log) ::_exit(10);
-    const rlimit limit{20000, 20000};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
+    auto log = open_with_file_size_limit(o, clock, 20000);
     int ok = 0;
     core::Result<std::uint64_t> last;
     for (int i = 0; i < 400; ++i) {
@@ -295,18 +359,50 @@ TEST_F(AuditLogTest, WriteErrorFailsClosed) {
     if (ok < 10 || ok >= 400) ::_exit(15);
     ::_exit(0);
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  // The partial batch is a torn tail: the next open recovers it and the log verifies.
-  {
-    auto log = AuditLog::open(o, clock_);
-    ASSERT_TRUE(log) << log.error().message;
+  expect_child_passed_and_log_recovers(child, o);
+}
+
+// A write error while appends are in flight (the writer runs ahead of the flush): the successes are a prefix of
+// the seqs, everything after the first failure fails, and the recovered log verifies.
+TEST_F(AuditLogTest, WriteErrorWithAppendsInFlightFailsEverythingAfter) {
+  const AuditOptions o = options();
+  { ASSERT_TRUE(AuditLog::open(o, clock_)); }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    core::SystemClock clock;
+    auto log = open_with_file_size_limit(o, clock, 60000);
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::pair<std::uint64_t, bool>> answers;  // (seq, ok) in callback order
+    std::uint64_t seqs = 0;
+    constexpr int kRecords = 400;
+    for (int i = 0; i < kRecords; ++i) {
+      {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return static_cast<int>(answers.size()) > i - 32; });
+      }
+      (*log)->append(sample_record("a", i), [&, i](core::Result<std::uint64_t> seq) {
+        std::lock_guard lock(mutex);
+        answers.emplace_back(seq ? *seq : static_cast<std::uint64_t>(i), seq.has_value());
+        cv.notify_one();
+      });
+      ++seqs;
+    }
+    log->reset();  // drains: every callback has run
+    if (answers.size() != kRecords) ::_exit(11);
+    std::size_t ok = 0;
+    while (ok < answers.size() && answers[ok].second) {
+      if (answers[ok].first != ok) ::_exit(12);  // successes in seq order
+      ++ok;
+    }
+    for (std::size_t i = ok; i < answers.size(); ++i) {
+      if (answers[i].second) ::_exit(13);  // nothing succeeds after the first failure
+    }
+    if (ok < 10 || ok >= kRecords) ::_exit(14);
+    ::_exit(0);
   }
-  auto report = verify(log_dir());
-  ASSERT_TRUE(report);
-  EXPECT_TRUE(report->ok()) << report->failure->message;
+  expect_child_passed_and_log_recovers(child, o);
 }
 
 }  // namespace

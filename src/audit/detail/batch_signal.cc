@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 
 namespace bulkhead::audit::detail {
@@ -24,32 +25,32 @@ static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
 }  // namespace
 
 void BatchSignal::wait(std::uint64_t batch) noexcept {
-  const std::size_t parity = batch & 1u;
-  std::atomic<std::uint32_t>& word = words_[parity];
+  const std::size_t slot = batch % kWords;
+  std::atomic<std::uint32_t>& word = words_[slot];
   for (;;) {
     const std::uint32_t seen = word.load();
     if (finished_.load() > batch) return;
     // Announce before the last check: finish() either sees the sleeper (and wakes it) or this check sees the
     // finished batch (sequentially consistent order of the two stores and two loads).
-    waiting_[parity].fetch_add(1);
+    waiting_[slot].fetch_add(1);
     if (finished_.load() > batch) {
-      waiting_[parity].fetch_sub(1);
+      waiting_[slot].fetch_sub(1);
       return;
     }
     futex_wait(word, seen);
-    waiting_[parity].fetch_sub(1);
+    waiting_[slot].fetch_sub(1);
   }
 }
 
 void BatchSignal::finish(std::uint64_t end) noexcept {
   const std::uint64_t before = finished_.exchange(end);
   if (end <= before) return;
-  // One batch: wake its parity only; several (the failure path): both.
-  const bool both = end - before > 1;
-  for (std::size_t parity = 0; parity < 2; ++parity) {
-    if (!both && parity != ((end - 1) & 1u)) continue;
-    words_[parity].fetch_add(1);
-    if (waiting_[parity].load() > 0) futex_wake_all(words_[parity]);
+  // Wake the slot of every batch that just finished (all of them when kWords or more finished at once).
+  const std::uint64_t count = std::min<std::uint64_t>(end - before, kWords);
+  for (std::uint64_t b = end - count; b < end; ++b) {
+    const std::size_t slot = b % kWords;
+    words_[slot].fetch_add(1);
+    if (waiting_[slot].load() > 0) futex_wake_all(words_[slot]);
   }
 }
 
