@@ -109,7 +109,11 @@ TEST_F(ClientTest, ResponseOverLimitFails) {
 }
 
 TEST_F(ClientTest, SseEventsDeliveredInOrderAsSent) {
+  // The server sends the next event only once the client has handed the previous one to its callback (no timing
+  // assumption): a client that buffered the stream would leave the server waiting, and `stalled` set.
   std::atomic<int> sent{0};
+  std::atomic<int> received{0};
+  std::atomic<bool> stalled{false};
   TestServer server([&](Request&, ResponseStream& out) -> asio::awaitable<void> {
     Headers h;
     h.add("Mcp-Session-Id", "abc");
@@ -117,7 +121,12 @@ TEST_F(ClientTest, SseEventsDeliveredInOrderAsSent) {
     for (int i = 0; i < 5; ++i) {
       sent = i + 1;
       if (!co_await out.send_event(data_event("{\"n\":" + std::to_string(i) + "}", std::to_string(i)))) co_return;
-      co_await sleep_for(20ms);
+      int waited_ms = 0;
+      while (received.load() <= i && waited_ms < 10000) {
+        co_await sleep_for(1ms);
+        ++waited_ms;
+      }
+      if (received.load() <= i) stalled = true;
     }
     co_await out.finish();
   });
@@ -126,8 +135,10 @@ TEST_F(ClientTest, SseEventsDeliveredInOrderAsSent) {
   auto res = call(post(server.url("/mcp"), "{}"), [&](SseEvent ev) -> asio::awaitable<bool> {
     got.push_back(ev.id + "=" + ev.data);
     sent_when_received.push_back(sent.load());
+    ++received;
     co_return true;
   });
+  EXPECT_FALSE(stalled) << "an event was not delivered before the server sent the next one";
   ASSERT_TRUE(res) << res.error().message;
   EXPECT_TRUE(res->is_sse);
   EXPECT_EQ(res->status, 200);
