@@ -24,6 +24,37 @@ mcp::Message withheld(const json::Value& id, std::string message) {
   return mcp::make_error(id, core::Error{Reason::dlp_blocked, std::move(message)});
 }
 
+// What scanning a value that goes upstream (tool arguments, a client's answer) found; on `pass` the value holds the
+// masked text, if anything was masked.
+struct OutgoingScan {
+  enum class Outcome : std::uint8_t { pass, blocked, engine_error, unmaskable };
+  Outcome outcome = Outcome::pass;
+  dlp::Verdict verdict;  // unless engine_error
+  std::string error;     // engine_error: why
+};
+
+OutgoingScan scan_outgoing(dlp::Scanner& scanner, json::Value& value, std::string_view tenant) {
+  OutgoingScan scan;
+  auto verdict = scanner.scan_json(json::serialize(value), tenant);
+  if (!verdict) {
+    scan.outcome = OutgoingScan::Outcome::engine_error;
+    scan.error = verdict.error().message;
+    return scan;
+  }
+  scan.verdict = std::move(*verdict);
+  if (scan.verdict.blocked()) {
+    scan.outcome = OutgoingScan::Outcome::blocked;
+  } else if (scan.verdict.redacted) {
+    auto masked = json::parse(*scan.verdict.redacted);
+    if (masked) {
+      value = std::move(*masked);
+    } else {
+      scan.outcome = OutgoingScan::Outcome::unmaskable;
+    }
+  }
+  return scan;
+}
+
 }  // namespace
 
 json::Value DlpFindings::to_json() const {
@@ -80,28 +111,23 @@ std::optional<mcp::Message> GatewayImpl::dlp_egress(mcp::Message& request, DlpFi
   if (request.method != "tools/call" && request.method != "prompts/get") return std::nullopt;
   json::Value* arguments = request.params.find("arguments");
   if (arguments == nullptr || arguments->is_null()) return std::nullopt;
-  const std::string text = json::serialize(*arguments);
-  auto verdict = dlp_->scan_json(text, findings.tenant);
-  if (!verdict) {
-    spdlog::error("DLP could not check the arguments of {}: {}", request.method, verdict.error().message);
+  const OutgoingScan scan = scan_outgoing(*dlp_, *arguments, findings.tenant);
+  if (scan.outcome == OutgoingScan::Outcome::engine_error) {
+    spdlog::error("DLP could not check the arguments of {}: {}", request.method, scan.error);
     findings.rules.push_back("egress:engine_error:block");
     findings.blocked = true;
     return withheld(request.id, "arguments refused: DLP could not check them");
   }
-  findings.note(*verdict, "egress");
-  if (verdict->blocked()) {
+  findings.note(scan.verdict, "egress");
+  if (scan.outcome == OutgoingScan::Outcome::blocked) {
     findings.blocked = true;
     spdlog::info("DLP refused egress tenant={} method={} hits={}", findings.tenant, request.method,
-                 verdict->hits.size());
+                 scan.verdict.hits.size());
     return withheld(request.id, "arguments refused: they carry data this caller may not send");
   }
-  if (verdict->redacted) {
-    auto masked = json::parse(*verdict->redacted);
-    if (!masked) {
-      findings.blocked = true;
-      return withheld(request.id, "arguments refused: DLP could not mask them");
-    }
-    *arguments = std::move(*masked);
+  if (scan.outcome == OutgoingScan::Outcome::unmaskable) {
+    findings.blocked = true;
+    return withheld(request.id, "arguments refused: DLP could not mask them");
   }
   return std::nullopt;
 }
@@ -109,23 +135,17 @@ std::optional<mcp::Message> GatewayImpl::dlp_egress(mcp::Message& request, DlpFi
 bool GatewayImpl::dlp_answer(mcp::Message& answer, std::string_view tenant, DlpFindings* findings) {
   if (!dlp_ || !config_.dlp.egress) return true;
   json::Value& value = answer.kind == mcp::Message::Kind::error ? answer.error : answer.result;
-  const std::string text = json::serialize(value);
-  auto verdict = dlp_->scan_json(text, tenant);
+  const OutgoingScan scan = scan_outgoing(*dlp_, value, tenant);
   std::vector<std::string> hits;
-  bool refused = true;  // fail closed: an engine error, or a mask that does not parse, refuses the answer
-  if (!verdict) {
-    spdlog::error("DLP could not check a client's answer to an upstream request: {}", verdict.error().message);
+  // Fail closed: an engine error, or a mask that does not parse, refuses the answer like a block.
+  const bool refused = scan.outcome != OutgoingScan::Outcome::pass;
+  if (scan.outcome == OutgoingScan::Outcome::engine_error) {
+    spdlog::error("DLP could not check a client's answer to an upstream request: {}", scan.error);
     hits.emplace_back("engine_error");
     if (findings != nullptr) findings->rules.push_back("egress:engine_error:block");
   } else {
-    for (const dlp::Hit& hit : verdict->hits) hits.push_back(hit.rule_id);
-    if (findings != nullptr) findings->note(*verdict, "egress");
-    refused = verdict->blocked();
-    if (!refused && verdict->redacted) {
-      auto masked = json::parse(*verdict->redacted);
-      refused = !masked;
-      if (masked) value = std::move(*masked);
-    }
+    for (const dlp::Hit& hit : scan.verdict.hits) hits.push_back(hit.rule_id);
+    if (findings != nullptr) findings->note(scan.verdict, "egress");
   }
   if (findings == nullptr && !hits.empty()) {
     // No call to put the hits on (a 2025 session's answer): a lifecycle record, rule ids only.
