@@ -113,10 +113,13 @@ struct AuditLog::Impl {
     last_checkpoint_at = clock.steady_now();
   }
 
+  // Everything written has been flushed and answered (under mutex).
+  bool flush_idle() const { return written.empty() && !flushing; }
+
   // Blocks until the flush thread has answered everything written so far (writer thread).
   void wait_flushed() {
     std::unique_lock lock(mutex);
-    idle_cv.wait(lock, [&] { return written.empty() && !flushing; });
+    idle_cv.wait(lock, [&] { return flush_idle(); });
   }
 
   // Starts a new segment before a batch of `bytes` starting at record `first_seq` when the current one is full:
@@ -189,7 +192,7 @@ struct AuditLog::Impl {
   // Fails `batch` (already taken from the queue) and everything queued, after the
   // flush thread has answered what was written before (writer thread; `lock` held on entry and exit).
   void fail_rest(std::vector<Pending>& batch, std::unique_lock<std::mutex>& lock) {
-    idle_cv.wait(lock, [&] { return written.empty() && !flushing; });
+    idle_cv.wait(lock, [&] { return flush_idle(); });
     for (Pending& p : queue) batch.push_back(std::move(p));
     queue.clear();
     ++open_batch;
@@ -290,7 +293,7 @@ struct AuditLog::Impl {
       }
       if (stop_now && queue.empty() && (!healthy.load() || frontier.size() == written_checkpoint)) break;
     }
-    idle_cv.wait(lock, [&] { return written.empty() && !flushing; });
+    idle_cv.wait(lock, [&] { return flush_idle(); });
     flush_stop = true;
     flush_cv.notify_one();
   }

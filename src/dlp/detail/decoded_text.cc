@@ -80,6 +80,19 @@ inline const char* decode_escape(std::string_view json, const char* p, char*& o)
   }
 }
 
+#if defined(__SSE2__)
+// Copies the n (≤ 16) plain bytes at `cur` to `o` and returns the end of the output: one unaligned 16-byte store
+// when 16 bytes can be read (the output has 16 bytes of room to spare), else exactly n.
+inline char* copy_plain(char* o, const char* cur, const char* end, std::size_t n) noexcept {
+  if (end - cur >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(cur)));
+  } else {
+    std::memcpy(o, cur, n);
+  }
+  return o + n;
+}
+#endif
+
 // Decodes the string whose content starts at `p` (after its opening quote) to `out`, which has room for the
 // decoded bytes plus 16 (whole 16-byte blocks are stored before it is known how many of them belong to the
 // string). Returns the position after the closing quote, or nullptr when malformed; `out` ends after the output.
@@ -104,12 +117,7 @@ const char* decode_one(std::string_view json, const char* p, char*& out, bool& e
     while (mask != 0) {
       const char* special = p + __builtin_ctz(mask);
       const std::size_t n = static_cast<std::size_t>(special - cur);
-      if (end - cur >= 16) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(cur)));
-      } else {
-        std::memcpy(o, cur, n);
-      }
-      o += n;
+      o = copy_plain(o, cur, end, n);
       if (*special == '"') {
         out = o;
         escaped_out = escaped;
@@ -126,12 +134,7 @@ const char* decode_one(std::string_view json, const char* p, char*& out, bool& e
     }
     if (cur < p + 16) {
       const std::size_t n = static_cast<std::size_t>(p + 16 - cur);
-      if (end - cur >= 16) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(cur)));
-      } else {
-        std::memcpy(o, cur, n);
-      }
-      o += n;
+      o = copy_plain(o, cur, end, n);
       cur = p + 16;
     }
   }
